@@ -1,0 +1,25 @@
+// `npm run admin:key -- --name <name>`: creates an admin key, prints it once, stores its SHA-256.
+import { parseArgs } from 'node:util';
+import { createAdminKey } from '../src/auth/admin-key.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/client.js';
+import { ValidationFailed } from '../src/services/errors.js';
+
+const { values } = parseArgs({ options: { name: { type: 'string' } } });
+if (!values.name) {
+  console.error('usage: npm run admin:key -- --name <name>');
+  process.exit(2);
+}
+const config = loadConfig();
+const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+try {
+  const key = await createAdminKey(values.name);
+  console.error(`admin key "${values.name}" created. It is shown only now; send it as Authorization: Bearer <key>`);
+  console.log(key);
+} catch (error) {
+  if (!(error instanceof ValidationFailed)) throw error;
+  console.error(error.message);
+  process.exitCode = 1;
+} finally {
+  await database.close();
+}

@@ -1,0 +1,148 @@
+// buildApp(config) -> { yoga, start(), stop() }: GraphQL over HTTP (and SSE) and graphql-ws
+// on one port at /graphql, plus /healthz (alive) and /readyz (database answers).
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, useReadinessCheck } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { createCallerResolver } from './auth/caller.js';
+import type { Credentials } from './auth/caller.js';
+import type { Config } from './config.js';
+import { openDatabase } from './db/client.js';
+import type { Database } from './db/client.js';
+import type { Context } from './schema/builder.js';
+import { schema } from './schema/index.js';
+import { createLoaders } from './schema/loaders.js';
+
+export interface App {
+  yoga: ReturnType<typeof createYoga<ServerContext, Context>>;
+  database: Database;
+  /** Listens on config.port (0 picks a free one); resolves to the bound URL. */
+  start(): Promise<string>;
+  /** Stops taking requests, closes sockets with 1001 (going away), then the database if owned. */
+  stop(): Promise<void>;
+}
+
+interface ServerContext {
+  req?: IncomingMessage;
+  connectionParams?: Record<string, unknown>;
+}
+
+export interface BuildOptions {
+  /** Share an open database (several apps in one process); otherwise one is opened and owned. */
+  database?: Database;
+  log?: (message: string) => void;
+}
+
+/** Credentials from HTTP headers, or from graphql-ws connectionParams for a socket. */
+function credentialsOf(request: Request, connectionParams: Record<string, unknown> | undefined): Credentials {
+  if (connectionParams) {
+    const param = (...names: string[]) => {
+      for (const name of names) {
+        const value = connectionParams[name];
+        if (typeof value === 'string') return value;
+      }
+      return null;
+    };
+    return {
+      authorization: param('authorization', 'Authorization'),
+      sessionToken: param('sessionToken', 'x-session-token', 'X-Session-Token'),
+    };
+  }
+  return { authorization: request.headers.get('authorization'), sessionToken: request.headers.get('x-session-token') };
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const log = options.log ?? (() => {});
+  const ownsDatabase = !options.database;
+  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log }));
+  const callers = createCallerResolver(config.adminApiKey);
+
+  const yoga = createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/healthz',
+    graphiql: config.production ? false : { title: 'Linkcart', subscriptionsProtocol: 'WS' },
+    landingPage: false,
+    logging: config.production ? 'warn' : 'info',
+    context: async ({ request, connectionParams }) => ({
+      caller: await callers.resolve(credentialsOf(request, connectionParams)),
+      loaders: createLoaders(),
+    }),
+    plugins: [
+      useReadinessCheck({
+        endpoint: '/readyz',
+        check: async () => {
+          try {
+            await database.ping();
+            return true;
+          } catch {
+            return false;
+          }
+        },
+      }),
+    ],
+  });
+
+  const server: Server = createServer(yoga);
+  const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
+  const wsServer = useServer(
+    {
+      execute: (args) => (args.rootValue as RootValue).execute(args) as never,
+      subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, payload) => {
+        const enveloped = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          connectionParams: ctx.connectionParams,
+          request: new Request('http://localhost/graphql'),
+        });
+        const args: ExecutionArgs = {
+          schema: enveloped.schema,
+          operationName: payload.operationName,
+          document: enveloped.parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+        const errors = enveloped.validate(args.schema, args.document);
+        return errors.length > 0 ? errors : args;
+      },
+    },
+    sockets,
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    yoga,
+    database,
+    start: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, () => {
+          const { port } = server.address() as AddressInfo;
+          resolve(`http://localhost:${port}`);
+        });
+      }),
+    stop: () =>
+      (stopping ??= (async () => {
+        for (const client of sockets.clients) client.close(1001, 'Server is going away');
+        await wsServer.dispose();
+        await new Promise<void>((resolve) => {
+          sockets.close(() => resolve());
+        });
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 5_000).unref();
+        });
+        await yoga.dispose();
+        if (ownsDatabase) await database.close();
+      })()),
+  };
+}

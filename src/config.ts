@@ -1,0 +1,76 @@
+// Environment -> typed configuration, validated once at start (DESIGN.md §4).
+
+export interface Config {
+  port: number;
+  /** PostgreSQL through the pg driver adapter; undefined means embedded PGlite in dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  adminApiKey: string | undefined;
+  publicUrl: string;
+  claimRateLimit: number;
+  trustProxy: boolean;
+  production: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL: "${redact(raw)}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}, got "${redact(raw)}"`);
+  }
+  return raw;
+}
+
+function boolean(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').toLowerCase();
+  if (['', '0', 'false', 'no', 'off'].includes(raw)) return false;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+/** Hides a password in a connection string before it reaches a message. */
+function redact(raw: string): string {
+  return raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 4000, 0, 65535);
+  const adminApiKey = env.ADMIN_API_KEY === '' ? undefined : env.ADMIN_API_KEY;
+  if (adminApiKey !== undefined && adminApiKey.length < 32) {
+    throw new ConfigError(`ADMIN_API_KEY must be at least 32 characters (got ${adminApiKey.length}); try: openssl rand -hex 32`);
+  }
+  const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  return {
+    port,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgresql:', 'postgres:']),
+    dataDir: env.DATA_DIR || './.data',
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    adminApiKey,
+    publicUrl,
+    claimRateLimit: integer(env, 'CLAIM_RATE_LIMIT', 10, 1, 1_000_000),
+    trustProxy: boolean(env, 'TRUST_PROXY'),
+    production: env.NODE_ENV === 'production',
+  };
+}

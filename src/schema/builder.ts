@@ -1,0 +1,76 @@
+// The Pothos builder. The errors plugin wraps scope-auth (it is listed before it) so that an
+// authorization failure on a field whose result union has ForbiddenError is returned as that
+// typed error; scope-auth still runs before every resolver, and errors before prisma.
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError, getNamedType, isUnionType } from 'graphql';
+import type { Caller } from '../auth/caller.js';
+import { db } from '../db/client.js';
+import { Forbidden } from '../services/errors.js';
+import type PrismaTypes from '../generated/pothos-prisma-types.js';
+import { getDatamodel } from '../generated/pothos-prisma-types.js';
+import type { Loaders } from './loaders.js';
+
+export interface Context {
+  caller: Caller;
+  loaders: Loaders;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { admin: boolean; session: boolean };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    Decimal: { Input: string; Output: string };
+    ID: { Input: string; Output: string };
+  };
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: true;
+}>({
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  defaultInputFieldRequiredness: true,
+  scopeAuth: {
+    authScopes: (context) => ({
+      admin: context.caller.kind === 'admin',
+      session: context.caller.kind === 'session',
+    }),
+    // A field whose result union has ForbiddenError gets it as data; others a GraphQL error.
+    unauthorizedError: (_parent, _context, info) => {
+      const type = getNamedType(info.returnType);
+      const typed = isUnionType(type) && type.getTypes().some((member) => member.name === 'ForbiddenError');
+      return typed
+        ? new Forbidden('Not allowed: send an admin key, or the X-Session-Token of the owning session')
+        : new GraphQLError('Not allowed for this caller: send an admin key or a session token', {
+            extensions: { code: 'FORBIDDEN' },
+          });
+    },
+  },
+  prisma: {
+    // Imported from db/, never put on the context (STYLE.md).
+    client: () => db(),
+    dmmf: getDatamodel(),
+    exposeDescriptions: false,
+    filterConnectionTotalCount: true,
+    onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
+    maxConnectionSize: 100,
+    defaultConnectionSize: 20,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+  },
+});
+
+builder.queryType({ description: 'Reads. Admins see everything; a storefront session only what it owns.' });
+builder.mutationType({ description: 'Changes. Each one is a single database transaction.' });
+
+/** Scope presets for fields. A refusal is a ForbiddenError where the result union has one. */
+export const adminOnly = { authScopes: { admin: true } } as const;
+export const ownerOrAdmin = { authScopes: { $any: { admin: true, session: true } } } as const;

@@ -1,0 +1,15 @@
+// Assembles the schema: each import registers its domain's types and fields.
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.js';
+import './scalars.js';
+import './errors.js';
+import './money.js';
+import './catalog.js';
+import './selection.js';
+import './link.js';
+import './claim.js';
+import './order.js';
+import './event.js';
+import './static.js';
+
+export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,110 @@
+// Shareable links: types and admin reads. Issuing and revoking land with issue #3.
+import { db } from '../db/client.js';
+import { ShareableLinkStatus as LinkStatusValues } from '../generated/prisma/enums.js';
+import { builder, adminOnly } from './builder.js';
+import { resultErrors } from './errors.js';
+import { Forbidden, LinkUnavailable, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from '../services/errors.js';
+import { isUuid } from '../services/validate.js';
+import { notYet } from './pending.js';
+
+export const ShareableLinkStatus = builder.enumType(LinkStatusValues, {
+  name: 'ShareableLinkStatus',
+  description: 'Whether a link can still be claimed.',
+  values: {
+    ACTIVE: { description: 'Can be claimed.' },
+    CONSUMED: { description: 'The first order from a claim of it was placed: new claims get LINK_USED.' },
+    REVOKED: { description: 'Revoked by an admin, or replaced by a newer link for the same selection.' },
+    EXPIRED: { description: 'Past its expiresAt.' },
+  },
+});
+
+export const ShareableLink = builder.prismaObject('ShareableLink', {
+  description: 'A one-time link to a copy of an admin-built selection.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Unique id.' }),
+    status: t.expose('status', { type: ShareableLinkStatus, description: 'Whether it can still be claimed.' }),
+    hash1: t.exposeString('hash1', { description: 'The public half of the hash pair (the %basket% of the link template).' }),
+    selection: t.relation('selection', {
+      nullable: true,
+      description: 'The admin selection the link copies from; null once it was deleted by the first purchase.',
+    }),
+    lockItems: t.exposeBoolean('lockItems', { description: 'Claimed copies can buy exactly these items and nothing else.' }),
+    ignoreShipping: t.exposeBoolean('ignoreShipping', { description: 'Claimed copies pay no shipping.' }),
+    ignoreTax: t.exposeBoolean('ignoreTax', { description: 'Claimed copies pay no tax.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was issued.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When it stops working, if ever.' }),
+    consumedAt: t.expose('consumedAt', { type: 'DateTime', nullable: true, description: 'When the first order consumed it.' }),
+    order: t.relation('order', { nullable: true, description: 'The first order placed from a claim of this link.' }),
+    claims: t.relation('claims', { description: 'Every claim of the link, oldest first.', query: { orderBy: [{ claimedAt: 'asc' }, { id: 'asc' }] } }),
+  }),
+});
+
+builder.queryField('shareableLink', (t) =>
+  t.prismaField({
+    ...adminOnly,
+    type: 'ShareableLink',
+    nullable: true,
+    description: 'Admin only. The link with this id, or null.',
+    args: { id: t.arg.id({ description: 'The link\'s id.' }) },
+    resolve: (query, _root, { id }) => (isUuid(id) ? db().shareableLink.findUnique({ ...query, where: { id } }) : null),
+  }),
+);
+
+const IssueShareableLinkInput = builder.inputType('IssueShareableLinkInput', {
+  description: 'The options of the link dialog.',
+  fields: (t) => ({
+    selectionId: t.id({ description: 'The admin selection to share.' }),
+    lockItems: t.boolean({ description: 'Lock: the claimant can buy exactly these items and nothing else.' }),
+    ignoreShipping: t.boolean({ defaultValue: false, description: 'Claimed copies pay no shipping.' }),
+    ignoreTax: t.boolean({ defaultValue: false, description: 'Claimed copies pay no tax.' }),
+    expiresAt: t.field({ type: 'DateTime', required: false, description: 'When the link stops working.' }),
+  }),
+});
+
+const RevokeShareableLinkInput = builder.inputType('RevokeShareableLinkInput', {
+  description: 'The link to revoke.',
+  fields: (t) => ({ linkId: t.id({ description: 'The link\'s id.' }) }),
+});
+
+const IssueShareableLinkSuccess = builder.objectRef<{ linkId: string; hash2: string; url: string }>('IssueShareableLinkSuccess').implement({
+  description: 'The new link, with its secret half shown this once.',
+  fields: (t) => ({
+    link: t.prismaField({
+      type: 'ShareableLink',
+      description: 'The link.',
+      resolve: (query, r) => db().shareableLink.findUniqueOrThrow({ ...query, where: { id: r.linkId } }),
+    }),
+    hash2: t.exposeString('hash2', { description: 'The secret half of the hash pair. Returned only here: only its digest is stored.' }),
+    url: t.exposeString('url', { description: 'The payment_link static with %basket% and %hash% filled in.' }),
+  }),
+});
+
+const RevokeShareableLinkSuccess = builder.objectRef<{ linkId: string }>('RevokeShareableLinkSuccess').implement({
+  description: 'The link is revoked.',
+  fields: (t) => ({
+    link: t.prismaField({
+      type: 'ShareableLink',
+      description: 'The revoked link.',
+      resolve: (query, r) => db().shareableLink.findUniqueOrThrow({ ...query, where: { id: r.linkId } }),
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  issueShareableLink: t.field({
+    ...adminOnly,
+    type: IssueShareableLinkSuccess,
+    description: 'Admin. Issues a one-time link to the selection; an ACTIVE link of the same selection is revoked.',
+    errors: resultErrors('IssueShareableLink', [ValidationFailed, NotFound, Forbidden, SelectionStateFailed, ShippingUnavailable]),
+    args: { input: t.arg({ type: IssueShareableLinkInput, description: 'The selection and the link options.' }) },
+    resolve: () => notYet('issueShareableLink', 3),
+  }),
+  revokeShareableLink: t.field({
+    ...adminOnly,
+    type: RevokeShareableLinkSuccess,
+    description: 'Admin. Revokes an ACTIVE link: new claims get LINK_REVOKED.',
+    errors: resultErrors('RevokeShareableLink', [NotFound, Forbidden, LinkUnavailable]),
+    args: { input: t.arg({ type: RevokeShareableLinkInput, description: 'The link.' }) },
+    resolve: () => notYet('revokeShareableLink', 3),
+  }),
+}));

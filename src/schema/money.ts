@@ -1,0 +1,35 @@
+// Money and totals as the API shows them: decimal strings in the currency's minor unit.
+import { formatMoney } from '../services/money.js';
+import type { Totals } from '../services/money.js';
+import { builder } from './builder.js';
+
+export interface MoneyValue {
+  amount: bigint;
+  currency: string;
+}
+
+export const Money = builder.objectRef<MoneyValue>('Money').implement({
+  description: 'An exact amount of money in one currency.',
+  fields: (t) => ({
+    amount: t.field({
+      type: 'Decimal',
+      description: 'The amount with exactly as many fraction digits as the currency has, e.g. "149.00" (SEK) or "1490" (JPY).',
+      resolve: (money) => formatMoney(money.amount, money.currency),
+    }),
+    currency: t.exposeString('currency', { description: 'ISO-4217 code, e.g. "SEK".' }),
+  }),
+});
+
+export const SelectionTotals = builder.objectRef<Totals & { currency: string }>('SelectionTotals').implement({
+  description: 'What a selection or order costs: subtotal + shipping + tax = grandTotal.',
+  fields: (t) => {
+    const money = (key: keyof Totals, description: string) =>
+      t.field({ type: Money, description, resolve: (totals) => ({ amount: totals[key], currency: totals.currency }) });
+    return {
+      subtotal: money('subtotal', 'The sum of the lines.'),
+      shipping: money('shipping', 'The market\'s shipping price for the country; zero when the selection ignores shipping.'),
+      tax: money('tax', 'Tax rate × (subtotal + shipping), rounded half away from zero; zero when the selection ignores tax.'),
+      grandTotal: money('grandTotal', 'subtotal + shipping + tax.'),
+    };
+  },
+});

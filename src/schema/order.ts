@@ -1,0 +1,113 @@
+// Orders: read by admins and by the session that placed them. placeOrder lands with issue #3.
+import { db } from '../db/client.js';
+import { OrderStatus as OrderStatusValues } from '../generated/prisma/enums.js';
+import {
+  Forbidden, IdempotencyConflict, NotFound, OutOfStock, SelectionStateFailed, ShippingUnavailable, ValidationFailed,
+} from '../services/errors.js';
+import { isUuid } from '../services/validate.js';
+import { builder, ownerOrAdmin } from './builder.js';
+import { resultErrors } from './errors.js';
+import { Money, SelectionTotals } from './money.js';
+import { notYet } from './pending.js';
+
+export const OrderStatus = builder.enumType(OrderStatusValues, {
+  name: 'OrderStatus',
+  description: 'Where an order is in its life.',
+  values: { CONFIRMED: { description: 'Placed: stock is taken and the totals are final.' } },
+});
+
+/** 42n -> "LC-000042" */
+export function orderNumber(number: bigint): string {
+  return `LC-${number.toString().padStart(6, '0')}`;
+}
+
+export const OrderItem = builder.prismaObject('OrderItem', {
+  description: 'A line of an order, as it was when the order was placed.',
+  fields: (t) => ({
+    sku: t.exposeString('sku', { description: 'The variant\'s SKU.' }),
+    quantity: t.exposeInt('quantity', { description: 'Units ordered.' }),
+    unitPrice: t.field({
+      type: Money,
+      description: 'Price of one unit, net of tax.',
+      select: { unitPrice: true, order: { select: { currency: true } } },
+      resolve: (item) => ({ amount: item.unitPrice, currency: item.order.currency }),
+    }),
+    lineTotal: t.field({
+      type: Money,
+      description: 'unitPrice × quantity.',
+      select: { lineTotal: true, order: { select: { currency: true } } },
+      resolve: (item) => ({ amount: item.lineTotal, currency: item.order.currency }),
+    }),
+  }),
+});
+
+export const Order = builder.prismaObject('Order', {
+  description: 'A placed order: a snapshot of a selection\'s lines and totals.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Unique id.' }),
+    number: t.string({
+      description: 'Human-readable, unique, increasing order number, e.g. "LC-000042".',
+      select: { number: true },
+      resolve: (order) => orderNumber(order.number),
+    }),
+    status: t.expose('status', { type: OrderStatus, description: 'CONFIRMED once placed.' }),
+    customer: t.relation('customer', { description: 'Who ordered.' }),
+    countryCode: t.exposeString('countryCode', { description: 'Shipping country.' }),
+    items: t.relation('items', { description: 'The lines, in selection order.', query: { orderBy: { position: 'asc' } } }),
+    totals: t.field({
+      type: SelectionTotals,
+      description: 'The totals as charged.',
+      select: { subtotal: true, shipping: true, tax: true, grandTotal: true, currency: true },
+      resolve: (order) => order,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was placed.' }),
+  }),
+});
+
+builder.queryField('order', (t) =>
+  t.prismaField({
+    type: 'Order',
+    nullable: true,
+    description: 'Admins see every order; a storefront session only its own. Null otherwise.',
+    ...ownerOrAdmin,
+    unauthorizedResolver: () => null,
+    args: { id: t.arg.id({ description: 'The order\'s id.' }) },
+    resolve: (query, _root, { id }, ctx) => {
+      if (!isUuid(id)) return null;
+      const where = ctx.caller.kind === 'session' ? { id, sessionId: ctx.caller.sessionId } : { id };
+      return db().order.findUnique({ ...query, where });
+    },
+  }),
+);
+
+const PlaceOrderInput = builder.inputType('PlaceOrderInput', {
+  description: 'The selection to buy.',
+  fields: (t) => ({
+    selectionId: t.id({ description: 'The selection.' }),
+    idempotencyKey: t.string({ description: 'Retrying with the same key returns the same order instead of placing another.' }),
+  }),
+});
+
+const PlaceOrderSuccess = builder.objectRef<{ orderId: string }>('PlaceOrderSuccess').implement({
+  description: 'The placed order.',
+  fields: (t) => ({
+    order: t.prismaField({
+      type: 'Order',
+      description: 'The order.',
+      resolve: (query, r) => db().order.findUniqueOrThrow({ ...query, where: { id: r.orderId } }),
+    }),
+  }),
+});
+
+builder.mutationField('placeOrder', (t) =>
+  t.field({
+    ...ownerOrAdmin,
+    type: PlaceOrderSuccess,
+    description: 'The owning session (or an admin). Takes stock and places the order in one transaction.',
+    errors: resultErrors('PlaceOrder', [
+      ValidationFailed, NotFound, Forbidden, SelectionStateFailed, OutOfStock, ShippingUnavailable, IdempotencyConflict,
+    ]),
+    args: { input: t.arg({ type: PlaceOrderInput, description: 'The selection and an idempotency key.' }) },
+    resolve: () => notYet('placeOrder', 3),
+  }),
+);

@@ -1,0 +1,266 @@
+// Customers, selections (carts) and their items, with the queries and mutations on them.
+import { db } from '../db/client.js';
+import { SelectionStatus as SelectionStatusValues } from '../generated/prisma/enums.js';
+import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from '../services/errors.js';
+import { computeTotals } from '../services/money.js';
+import {
+  addSelectionItem, createSelection, removeSelectionItem, setCustomer, setShippingCountry, updateSelectionItem,
+  visibleSelection,
+} from '../services/selection.js';
+import { builder, adminOnly, ownerOrAdmin } from './builder.js';
+import { resultErrors } from './errors.js';
+import { shippingKey } from './loaders.js';
+import { Money, SelectionTotals } from './money.js';
+
+export const Customer = builder.prismaObject('Customer', {
+  description: 'Who a selection or order is for.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Unique id.' }),
+    email: t.exposeString('email', { description: 'E-mail address, lower-cased; unique.' }),
+    firstName: t.exposeString('firstName', { nullable: true, description: 'Given name, if known.' }),
+    lastName: t.exposeString('lastName', { nullable: true, description: 'Family name, if known.' }),
+  }),
+});
+
+export const SelectionStatus = builder.enumType(SelectionStatusValues, {
+  name: 'SelectionStatus',
+  description: 'Where a selection is in its life.',
+  values: {
+    OPEN: { description: 'Can change and be ordered.' },
+    ORDERED: { description: 'An order was placed from it; it no longer changes.' },
+    DELETED: { description: 'Removed (an admin selection whose link was consumed).' },
+  },
+});
+
+export const SelectionItem = builder.prismaObject('SelectionItem', {
+  description: 'One line of a selection: a SKU, a quantity and a unit price.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Unique id.' }),
+    sku: t.string({
+      description: 'The variant\'s SKU.',
+      select: { variant: { select: { sku: true } } },
+      resolve: (item) => item.variant.sku,
+    }),
+    variant: t.relation('variant', { description: 'The variant on this line.' }),
+    quantity: t.exposeInt('quantity', { description: 'Units, at least 1.' }),
+    unitPrice: t.field({
+      type: Money,
+      description: 'Price of one unit, net of tax: the pricelist price, or a custom price set by an admin.',
+      select: { unitPrice: true, selection: { select: { pricelist: { select: { currency: true } } } } },
+      resolve: (item) => ({ amount: item.unitPrice, currency: item.selection.pricelist.currency }),
+    }),
+    priceLocked: t.exposeBoolean('priceLocked', {
+      description: 'True when an admin set a custom price on this line: its quantity can never be increased.',
+    }),
+    lineTotal: t.field({
+      type: Money,
+      description: 'unitPrice × quantity.',
+      select: { unitPrice: true, quantity: true, selection: { select: { pricelist: { select: { currency: true } } } } },
+      resolve: (item) => ({ amount: item.unitPrice * BigInt(item.quantity), currency: item.selection.pricelist.currency }),
+    }),
+  }),
+});
+
+export const Selection = builder.prismaObject('Selection', {
+  description: 'A cart. Admins build them; a claim of a shareable link gives the claimant a copy.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Unique id.' }),
+    status: t.expose('status', { type: SelectionStatus, description: 'OPEN until ordered or deleted.' }),
+    market: t.relation('market', { description: 'The market it sells in; fixed for claimed copies.' }),
+    pricelist: t.relation('pricelist', { description: 'The pricelist of its prices; fixed for claimed copies.' }),
+    currency: t.string({
+      description: 'ISO-4217 code of every amount in the selection (the pricelist\'s currency).',
+      select: { pricelist: { select: { currency: true } } },
+      resolve: (selection) => selection.pricelist.currency,
+    }),
+    countryCode: t.exposeString('countryCode', { description: 'Shipping country.' }),
+    customer: t.relation('customer', { nullable: true, description: 'Who it is for, once known.' }),
+    items: t.relation('items', {
+      description: 'The lines, oldest first.',
+      query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+    }),
+    totals: t.field({
+      type: SelectionTotals,
+      description: 'Subtotal, shipping, tax and grand total, exact to the currency\'s minor unit.',
+      select: {
+        marketId: true,
+        pricelistId: true,
+        countryCode: true,
+        ignoreShipping: true,
+        ignoreTax: true,
+        pricelist: { select: { currency: true } },
+        items: { select: { quantity: true, unitPrice: true } },
+      },
+      resolve: async (s, _args, ctx) => {
+        const [shippingRate, taxRate] = await Promise.all([
+          s.ignoreShipping ? null : ctx.loaders.shippingRate.load(shippingKey(s.marketId, s.pricelistId, s.countryCode)),
+          s.ignoreTax ? null : ctx.loaders.taxRate.load(s.countryCode),
+        ]);
+        const totals = computeTotals({ lines: s.items, shippingRate, taxRate, ignoreShipping: s.ignoreShipping, ignoreTax: s.ignoreTax });
+        return { ...totals, currency: s.pricelist.currency };
+      },
+    }),
+    locked: t.exposeBoolean('locked', { description: 'True for a copy claimed from a link issued with lockItems.' }),
+    ignoreShipping: t.exposeBoolean('ignoreShipping', { description: 'Shipping is zero (set by the link a copy was claimed from).' }),
+    ignoreTax: t.exposeBoolean('ignoreTax', { description: 'Tax is zero (set by the link a copy was claimed from).' }),
+  }),
+});
+
+builder.queryField('selection', (t) =>
+  t.prismaField({
+    type: 'Selection',
+    nullable: true,
+    description: 'Admins see every selection; a storefront session only the one its X-Session-Token owns. Null otherwise.',
+    ...ownerOrAdmin,
+    unauthorizedResolver: () => null,
+    args: { id: t.arg.id({ description: 'The selection\'s id.' }) },
+    resolve: (query, _root, { id }, ctx) => {
+      const where = visibleSelection(ctx.caller, id);
+      return where ? db().selection.findUnique({ ...query, where }) : null;
+    },
+  }),
+);
+
+// ---------------------------------------------------------------- inputs
+
+const CreateSelectionInput = builder.inputType('CreateSelectionInput', {
+  description: 'A new, empty selection.',
+  fields: (t) => ({
+    marketCode: t.string({ description: 'The market to sell in.' }),
+    pricelistCode: t.string({ description: 'The pricelist of its prices.' }),
+    countryCode: t.string({ description: 'Shipping country: one the market has a shipping price for in this pricelist.' }),
+    customerEmail: t.string({ required: false, description: 'The customer, created if new.' }),
+  }),
+});
+
+const AddSelectionItemInput = builder.inputType('AddSelectionItemInput', {
+  description: 'Units of a SKU to add.',
+  fields: (t) => ({
+    selectionId: t.id({ description: 'The selection.' }),
+    sku: t.string({ description: 'The variant\'s SKU.' }),
+    quantity: t.int({ description: 'Units to add, 1 to 10,000 (a line holds at most 10,000).' }),
+    unitPrice: t.field({ type: 'Decimal', required: false, description: 'Admin only: a custom unit price. The line is then priceLocked.' }),
+  }),
+});
+
+const UpdateSelectionItemInput = builder.inputType('UpdateSelectionItemInput', {
+  description: 'A change to one line: its quantity, its unit price, or both.',
+  fields: (t) => ({
+    selectionId: t.id({ description: 'The selection.' }),
+    itemId: t.id({ description: 'The line.' }),
+    quantity: t.int({ required: false, description: 'The new quantity, 1 to 10,000; never more than now on a priceLocked line.' }),
+    unitPrice: t.field({ type: 'Decimal', required: false, description: 'Admin only. A custom unit price; the line becomes priceLocked.' }),
+  }),
+});
+
+const RemoveSelectionItemInput = builder.inputType('RemoveSelectionItemInput', {
+  description: 'A line to remove.',
+  fields: (t) => ({
+    selectionId: t.id({ description: 'The selection.' }),
+    itemId: t.id({ description: 'The line.' }),
+  }),
+});
+
+const SetShippingCountryInput = builder.inputType('SetShippingCountryInput', {
+  description: 'A new shipping country within the selection\'s market.',
+  fields: (t) => ({
+    selectionId: t.id({ description: 'The selection.' }),
+    countryCode: t.string({ description: 'ISO-3166 alpha-2 code of a country the market ships to.' }),
+  }),
+});
+
+const SetCustomerInput = builder.inputType('SetCustomerInput', {
+  description: 'The customer to attach, found or created by e-mail.',
+  fields: (t) => ({
+    selectionId: t.id({ description: 'The selection.' }),
+    email: t.string({ description: 'E-mail address.' }),
+    firstName: t.string({ required: false, description: 'Given name (at most 100 characters).' }),
+    lastName: t.string({ required: false, description: 'Family name (at most 100 characters).' }),
+  }),
+});
+
+// ---------------------------------------------------------------- results
+
+/** A success type with the selection after the change and, for item changes, the line. */
+function success<T extends { selectionId: string; itemId?: string }>(name: string, description: string, withItem = false) {
+  return builder.objectRef<T>(name).implement({
+    description,
+    fields: (t) => ({
+      selection: t.prismaField({
+        type: 'Selection',
+        description: 'The selection after the change.',
+        resolve: (query, r) => db().selection.findUniqueOrThrow({ ...query, where: { id: r.selectionId } }),
+      }),
+      ...(withItem && {
+        item: t.prismaField({
+          type: 'SelectionItem',
+          description: 'The line that was added or changed.',
+          resolve: (query, r) => db().selectionItem.findUniqueOrThrow({ ...query, where: { id: r.itemId! } }),
+        }),
+      }),
+    }),
+  });
+}
+
+type SelectionResult = { selectionId: string };
+type ItemResult = { selectionId: string; itemId: string };
+
+const CreateSelectionSuccess = success<SelectionResult>('CreateSelectionSuccess', 'The new selection.');
+const AddSelectionItemSuccess = success<ItemResult>('AddSelectionItemSuccess', 'The units were added.', true);
+const UpdateSelectionItemSuccess = success<ItemResult>('UpdateSelectionItemSuccess', 'The line was changed.', true);
+const RemoveSelectionItemSuccess = success<SelectionResult>('RemoveSelectionItemSuccess', 'The line was removed.');
+const SetShippingCountrySuccess = success<SelectionResult>('SetShippingCountrySuccess', 'The shipping country was changed.');
+const SetCustomerSuccess = success<SelectionResult>('SetCustomerSuccess', 'The customer was attached.');
+
+const itemErrors = [ValidationFailed, NotFound, Forbidden, SelectionStateFailed];
+
+builder.mutationFields((t) => ({
+  createSelection: t.field({
+    ...adminOnly,
+    type: CreateSelectionSuccess,
+    description: 'Admin. Creates an empty selection for a market, pricelist and shipping country.',
+    errors: resultErrors('CreateSelection', [ValidationFailed, NotFound, Forbidden, ShippingUnavailable]),
+    args: { input: t.arg({ type: CreateSelectionInput, description: 'The market, pricelist, country and customer.' }) },
+    resolve: (_root, { input }) => createSelection(input),
+  }),
+  addSelectionItem: t.field({
+    ...ownerOrAdmin,
+    type: AddSelectionItemSuccess,
+    description: 'Admin, or the storefront session that owns the selection. Adds units of a SKU.',
+    errors: resultErrors('AddSelectionItem', itemErrors),
+    args: { input: t.arg({ type: AddSelectionItemInput, description: 'The SKU and quantity.' }) },
+    resolve: (_root, { input }, ctx) => addSelectionItem(ctx.caller, input),
+  }),
+  updateSelectionItem: t.field({
+    ...ownerOrAdmin,
+    type: UpdateSelectionItemSuccess,
+    description: 'Admin, or the storefront session that owns the selection. Changes a line.',
+    errors: resultErrors('UpdateSelectionItem', itemErrors),
+    args: { input: t.arg({ type: UpdateSelectionItemInput, description: 'The line and its new values.' }) },
+    resolve: (_root, { input }, ctx) => updateSelectionItem(ctx.caller, input),
+  }),
+  removeSelectionItem: t.field({
+    ...ownerOrAdmin,
+    type: RemoveSelectionItemSuccess,
+    description: 'Admin, or the storefront session that owns the selection. Removes a line.',
+    errors: resultErrors('RemoveSelectionItem', itemErrors),
+    args: { input: t.arg({ type: RemoveSelectionItemInput, description: 'The line.' }) },
+    resolve: (_root, { input }, ctx) => removeSelectionItem(ctx.caller, input),
+  }),
+  setShippingCountry: t.field({
+    ...ownerOrAdmin,
+    type: SetShippingCountrySuccess,
+    description: 'Admin, or the owning session. Market and pricelist stay locked, and so do the prices.',
+    errors: resultErrors('SetShippingCountry', [ValidationFailed, NotFound, Forbidden, ShippingUnavailable, SelectionStateFailed]),
+    args: { input: t.arg({ type: SetShippingCountryInput, description: 'The selection and country.' }) },
+    resolve: (_root, { input }, ctx) => setShippingCountry(ctx.caller, input),
+  }),
+  setCustomer: t.field({
+    ...ownerOrAdmin,
+    type: SetCustomerSuccess,
+    description: 'Admin, or the owning session: attaches the selection to a customer.',
+    errors: resultErrors('SetCustomer', [ValidationFailed, NotFound, Forbidden, SelectionStateFailed]),
+    args: { input: t.arg({ type: SetCustomerInput, description: 'The selection and the customer\'s details.' }) },
+    resolve: (_root, { input }, ctx) => setCustomer(ctx.caller, input),
+  }),
+}));

@@ -1,0 +1,264 @@
+// The catalog: warehouses, pricelists, markets, products with variants, prices and stock,
+// shipping rates and tax rules. importCatalog upserts by code / SKU in one transaction.
+import { db } from '../db/client.js';
+import { ValidationFailed, NotFound } from './errors.js';
+import { formatRate, parseMoney, parseRate } from './money.js';
+import {
+  LIMITS, checkCode, checkCountry, checkCurrency, checkListSize, checkQuantity, checkText, checkUnique,
+} from './validate.js';
+
+export interface ImportCatalogInput {
+  warehouses?: { code: string; name: string }[] | null;
+  pricelists?: { code: string; name: string; currency: string }[] | null;
+  markets?: { code: string; name: string; countries: string[]; warehouseCodes: string[] }[] | null;
+  products?: {
+    code: string;
+    name: string;
+    variants: {
+      sku: string;
+      name: string;
+      prices?: { pricelistCode: string; amount: string }[] | null;
+      stock?: { warehouseCode: string; quantity: number }[] | null;
+    }[];
+  }[] | null;
+  shipping?: { marketCode: string; pricelistCode: string; countryCode: string; amount: string }[] | null;
+  taxRules?: { countryCode: string; rate: string }[] | null;
+}
+
+export interface ImportCatalogResult {
+  warehouseIds: string[];
+  pricelistIds: string[];
+  marketIds: string[];
+  productIds: string[];
+}
+
+const at = (...path: (string | number)[]) => ['input', ...path.map(String)];
+
+/**
+ * Checks the whole input, including every reference, before anything is written; then
+ * writes it in one transaction. A bad entry is a ValidationFailed naming it.
+ */
+export async function importCatalog(input: ImportCatalogInput): Promise<ImportCatalogResult> {
+  const warehouses = (input.warehouses ?? []).map((w, i) => ({
+    code: checkCode(w.code, at('warehouses', i, 'code')),
+    name: checkText(w.name, at('warehouses', i, 'name')),
+  }));
+  const pricelists = (input.pricelists ?? []).map((p, i) => ({
+    code: checkCode(p.code, at('pricelists', i, 'code')),
+    name: checkText(p.name, at('pricelists', i, 'name')),
+    currency: checkCurrency(p.currency, at('pricelists', i, 'currency')),
+  }));
+  for (const [list, name] of [[input.warehouses, 'warehouses'], [input.pricelists, 'pricelists'], [input.markets, 'markets'], [input.products, 'products'], [input.shipping, 'shipping'], [input.taxRules, 'taxRules']] as const) {
+    checkListSize(list, at(name), LIMITS.importList);
+  }
+  checkUnique(warehouses, (w) => w.code, at('warehouses'), 'code');
+  checkUnique(pricelists, (p) => p.code, at('pricelists'), 'code');
+
+  const markets = (input.markets ?? []).map((m, i) => {
+    checkListSize(m.countries, at('markets', i, 'countries'), 250);
+    checkListSize(m.warehouseCodes, at('markets', i, 'warehouseCodes'), 100);
+    const market = {
+      code: checkCode(m.code, at('markets', i, 'code')),
+      name: checkText(m.name, at('markets', i, 'name')),
+      countries: m.countries.map((c, j) => checkCountry(c, at('markets', i, 'countries', j))),
+      warehouseCodes: m.warehouseCodes.map((c, j) => checkCode(c, at('markets', i, 'warehouseCodes', j))),
+    };
+    checkUnique(market.countries, (c) => c, at('markets', i), 'countries');
+    checkUnique(market.warehouseCodes, (c) => c, at('markets', i), 'warehouseCodes');
+    return market;
+  });
+  checkUnique(markets, (m) => m.code, at('markets'), 'code');
+
+  const products = (input.products ?? []).map((p, i) => {
+    checkListSize(p.variants, at('products', i, 'variants'), LIMITS.variantsPerProduct);
+    return {
+      code: checkCode(p.code, at('products', i, 'code')),
+      name: checkText(p.name, at('products', i, 'name')),
+      variants: p.variants.map((v, j) => {
+        const path = (...rest: (string | number)[]) => at('products', i, 'variants', j, ...rest);
+        checkListSize(v.prices, path('prices'), 100);
+        checkListSize(v.stock, path('stock'), 100);
+        const prices = (v.prices ?? []).map((price, k) => ({
+          pricelistCode: checkCode(price.pricelistCode, path('prices', k, 'pricelistCode')),
+          amount: price.amount,
+          path: path('prices', k, 'amount'),
+        }));
+        const stock = (v.stock ?? []).map((s, k) => ({
+          warehouseCode: checkCode(s.warehouseCode, path('stock', k, 'warehouseCode')),
+          quantity: checkQuantity(s.quantity, path('stock', k, 'quantity'), 0, LIMITS.stockQuantity),
+        }));
+        checkUnique(prices, (x) => x.pricelistCode, path('prices'), 'pricelistCode');
+        checkUnique(stock, (x) => x.warehouseCode, path('stock'), 'warehouseCode');
+        return { sku: checkCode(v.sku, path('sku')), name: checkText(v.name, path('name')), prices, stock, path };
+      }),
+    };
+  });
+  checkUnique(products, (p) => p.code, at('products'), 'code');
+  const allVariants = products.flatMap((p) => p.variants);
+  checkListSize(allVariants, at('products'), LIMITS.importList * 5);
+  const skuSeen = new Set<string>();
+  for (const v of allVariants) {
+    if (skuSeen.has(v.sku)) throw new ValidationFailed(`SKU "${v.sku}" appears twice`, v.path('sku'));
+    skuSeen.add(v.sku);
+  }
+
+  const shipping = (input.shipping ?? []).map((s, i) => ({
+    marketCode: checkCode(s.marketCode, at('shipping', i, 'marketCode')),
+    pricelistCode: checkCode(s.pricelistCode, at('shipping', i, 'pricelistCode')),
+    countryCode: checkCountry(s.countryCode, at('shipping', i, 'countryCode')),
+    amount: s.amount,
+    path: at('shipping', i),
+  }));
+  checkUnique(shipping, (s) => `${s.marketCode}/${s.pricelistCode}/${s.countryCode}`, at('shipping'), 'countryCode');
+  const taxRules = (input.taxRules ?? []).map((t, i) => ({
+    countryCode: checkCountry(t.countryCode, at('taxRules', i, 'countryCode')),
+    rate: formatRate(parseRate(t.rate, at('taxRules', i, 'rate'))),
+  }));
+  checkUnique(taxRules, (t) => t.countryCode, at('taxRules'), 'countryCode');
+
+  return db().$transaction(async (tx) => {
+    // References resolve against this import first, then what is stored.
+    const [storedWarehouses, storedPricelists, storedMarkets, storedVariants] = await Promise.all([
+      tx.warehouse.findMany({ where: { code: { in: [...new Set([...markets.flatMap((m) => m.warehouseCodes), ...allVariants.flatMap((v) => v.stock.map((s) => s.warehouseCode))])] } }, select: { code: true } }),
+      tx.pricelist.findMany({ where: { code: { in: [...new Set([...pricelists.map((p) => p.code), ...allVariants.flatMap((v) => v.prices.map((p) => p.pricelistCode)), ...shipping.map((s) => s.pricelistCode)])] } }, select: { code: true, currency: true } }),
+      tx.market.findMany({ where: { code: { in: shipping.map((s) => s.marketCode) } }, select: { code: true, countries: true } }),
+      tx.variant.findMany({ where: { sku: { in: [...skuSeen] } }, select: { sku: true, product: { select: { code: true } } } }),
+    ]);
+    const warehouseCodes = new Set([...storedWarehouses.map((w) => w.code), ...warehouses.map((w) => w.code)]);
+    const currencyOf = new Map(storedPricelists.map((p) => [p.code, p.currency]));
+    pricelists.forEach((p, i) => {
+      const stored = currencyOf.get(p.code);
+      if (stored && stored !== p.currency) {
+        throw new ValidationFailed(`Pricelist ${p.code} is in ${stored}; its currency cannot change`, at('pricelists', i, 'currency'));
+      }
+      currencyOf.set(p.code, p.currency);
+    });
+    const countriesOf = new Map(storedMarkets.map((m) => [m.code, m.countries]));
+    for (const m of markets) countriesOf.set(m.code, m.countries);
+
+    markets.forEach((m, i) => m.warehouseCodes.forEach((code, j) => {
+      if (!warehouseCodes.has(code)) throw new ValidationFailed(`Unknown warehouse "${code}"`, at('markets', i, 'warehouseCodes', j));
+    }));
+    const productOfSku = new Map(storedVariants.map((v) => [v.sku, v.product.code]));
+    const variantRows = products.flatMap((p) => p.variants.map((v) => {
+      const owner = productOfSku.get(v.sku);
+      if (owner && owner !== p.code) throw new ValidationFailed(`SKU "${v.sku}" belongs to product ${owner}`, v.path('sku'));
+      v.stock.forEach((s, k) => {
+        if (!warehouseCodes.has(s.warehouseCode)) throw new ValidationFailed(`Unknown warehouse "${s.warehouseCode}"`, v.path('stock', k, 'warehouseCode'));
+      });
+      const prices = v.prices.map((price, k) => {
+        const currency = currencyOf.get(price.pricelistCode);
+        if (!currency) throw new ValidationFailed(`Unknown pricelist "${price.pricelistCode}"`, v.path('prices', k, 'pricelistCode'));
+        return { pricelistCode: price.pricelistCode, amount: parseMoney(price.amount, currency, price.path) };
+      });
+      return { productCode: p.code, sku: v.sku, name: v.name, prices, stock: v.stock };
+    }));
+    const shippingRows = shipping.map((s) => {
+      const countries = countriesOf.get(s.marketCode);
+      if (!countries) throw new ValidationFailed(`Unknown market "${s.marketCode}"`, [...s.path, 'marketCode']);
+      const currency = currencyOf.get(s.pricelistCode);
+      if (!currency) throw new ValidationFailed(`Unknown pricelist "${s.pricelistCode}"`, [...s.path, 'pricelistCode']);
+      if (!countries.includes(s.countryCode)) {
+        throw new ValidationFailed(`Market ${s.marketCode} does not serve ${s.countryCode}`, [...s.path, 'countryCode']);
+      }
+      return { ...s, amount: parseMoney(s.amount, currency, [...s.path, 'amount']) };
+    });
+
+    const warehouseIds = await Promise.all(warehouses.map(async (w) => (await tx.warehouse.upsert({
+      where: { code: w.code }, create: w, update: { name: w.name }, select: { id: true },
+    })).id));
+    const pricelistIds = await Promise.all(pricelists.map(async (p) => (await tx.pricelist.upsert({
+      where: { code: p.code }, create: p, update: { name: p.name }, select: { id: true },
+    })).id));
+    const warehouseIdOf = new Map((await tx.warehouse.findMany({ where: { code: { in: [...warehouseCodes] } }, select: { id: true, code: true } })).map((w) => [w.code, w.id]));
+    const pricelistIdOf = new Map((await tx.pricelist.findMany({ where: { code: { in: [...currencyOf.keys()] } }, select: { id: true, code: true } })).map((p) => [p.code, p.id]));
+
+    const marketIds: string[] = [];
+    for (const m of markets) {
+      const { id } = await tx.market.upsert({
+        where: { code: m.code },
+        create: { code: m.code, name: m.name, countries: m.countries },
+        update: { name: m.name, countries: m.countries },
+        select: { id: true },
+      });
+      await tx.marketWarehouse.deleteMany({ where: { marketId: id } });
+      await tx.marketWarehouse.createMany({
+        data: m.warehouseCodes.map((code, position) => ({ marketId: id, warehouseId: warehouseIdOf.get(code)!, position })),
+      });
+      marketIds.push(id);
+    }
+
+    const productIds: string[] = [];
+    for (const p of products) {
+      const { id } = await tx.product.upsert({ where: { code: p.code }, create: { code: p.code, name: p.name }, update: { name: p.name }, select: { id: true } });
+      productIds.push(id);
+    }
+    const productIdOf = new Map(products.map((p, i) => [p.code, productIds[i]!]));
+    for (const v of variantRows) {
+      const { id: variantId } = await tx.variant.upsert({
+        where: { sku: v.sku },
+        create: { sku: v.sku, name: v.name, productId: productIdOf.get(v.productCode)! },
+        update: { name: v.name },
+        select: { id: true },
+      });
+      for (const price of v.prices) {
+        const pricelistId = pricelistIdOf.get(price.pricelistCode)!;
+        await tx.price.upsert({
+          where: { variantId_pricelistId: { variantId, pricelistId } },
+          create: { variantId, pricelistId, amount: price.amount },
+          update: { amount: price.amount },
+        });
+      }
+      for (const s of v.stock) {
+        const warehouseId = warehouseIdOf.get(s.warehouseCode)!;
+        await tx.stockLevel.upsert({
+          where: { variantId_warehouseId: { variantId, warehouseId } },
+          create: { variantId, warehouseId, quantity: s.quantity },
+          update: { quantity: s.quantity },
+        });
+      }
+    }
+
+    if (shippingRows.length > 0) {
+      const marketIdOf = new Map((await tx.market.findMany({ where: { code: { in: shippingRows.map((s) => s.marketCode) } }, select: { id: true, code: true } })).map((m) => [m.code, m.id]));
+      for (const s of shippingRows) {
+        const key = { marketId: marketIdOf.get(s.marketCode)!, pricelistId: pricelistIdOf.get(s.pricelistCode)!, countryCode: s.countryCode };
+        await tx.shippingRate.upsert({
+          where: { marketId_pricelistId_countryCode: key },
+          create: { ...key, amount: s.amount },
+          update: { amount: s.amount },
+        });
+      }
+    }
+    for (const t of taxRules) {
+      await tx.taxRule.upsert({ where: { countryCode: t.countryCode }, create: t, update: { rate: t.rate } });
+    }
+    return { warehouseIds, pricelistIds, marketIds, productIds };
+  }, { timeout: 60_000, maxWait: 10_000 });
+}
+
+export interface SetStockInput {
+  sku: string;
+  warehouseCode: string;
+  quantity: number;
+}
+
+/** Sets the stock of one SKU in one warehouse to an absolute quantity. */
+export async function setStock(input: SetStockInput): Promise<SetStockInput> {
+  checkCode(input.sku, ['input', 'sku']);
+  checkCode(input.warehouseCode, ['input', 'warehouseCode']);
+  checkQuantity(input.quantity, ['input', 'quantity'], 0, LIMITS.stockQuantity);
+  const [variant, warehouse] = await Promise.all([
+    db().variant.findUnique({ where: { sku: input.sku }, select: { id: true } }),
+    db().warehouse.findUnique({ where: { code: input.warehouseCode }, select: { id: true } }),
+  ]);
+  if (!variant) throw new NotFound(`No variant with SKU "${input.sku}"`);
+  if (!warehouse) throw new NotFound(`No warehouse "${input.warehouseCode}"`);
+  const key = { variantId: variant.id, warehouseId: warehouse.id };
+  await db().stockLevel.upsert({
+    where: { variantId_warehouseId: key },
+    create: { ...key, quantity: input.quantity },
+    update: { quantity: input.quantity },
+  });
+  return input;
+}

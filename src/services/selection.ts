@@ -1,0 +1,249 @@
+// Selections (carts): built by admins, copied to storefront sessions by claims (DESIGN.md §1).
+// Each change is one transaction that first locks the selection row, so concurrent changes
+// to one cart apply one after the other.
+import type { Caller } from '../auth/caller.js';
+import { db } from '../db/client.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from './errors.js';
+import { parseMoney } from './money.js';
+import { LIMITS, checkCode, checkCountry, checkEmail, checkQuantity, checkText, isUuid } from './validate.js';
+
+type Tx = Prisma.TransactionClient;
+
+const notFound = () => new NotFound('No such selection');
+
+/** The where clause that limits a caller to the selections it may see, or null for none. */
+export function visibleSelection(caller: Caller, id: string): Prisma.SelectionWhereUniqueInput | null {
+  if (!isUuid(id)) return null;
+  if (caller.kind === 'admin') return { id };
+  if (caller.kind === 'session') return { id, sessionId: caller.sessionId };
+  return null;
+}
+
+interface LockedSelection {
+  id: string;
+  status: 'OPEN' | 'ORDERED' | 'DELETED';
+  marketId: string;
+  pricelistId: string;
+  locked: boolean;
+  currency: string;
+}
+
+/**
+ * Locks the caller's selection for the rest of the transaction and checks it may change:
+ * someone else's selection is NOT_FOUND, an ordered or deleted one SELECTION_CLOSED and,
+ * when items change, a locked copy SELECTION_LOCKED.
+ */
+async function lockForChange(tx: Tx, caller: Caller, id: string, changesItems: boolean): Promise<LockedSelection> {
+  const where = visibleSelection(caller, id);
+  if (!where) throw notFound();
+  const rows = await tx.$queryRaw<(LockedSelection & { sessionId: string | null })[]>`
+    SELECT s.id, s.status::text AS status, s."marketId", s."pricelistId", s.locked, s."sessionId", p.currency
+    FROM "Selection" s JOIN "Pricelist" p ON p.id = s."pricelistId"
+    WHERE s.id = ${id}::uuid
+    FOR UPDATE OF s`;
+  const row = rows[0];
+  if (!row || (where.sessionId !== undefined && row.sessionId !== where.sessionId)) throw notFound();
+  if (row.status !== 'OPEN') throw new SelectionStateFailed('SELECTION_CLOSED', `The selection is ${row.status.toLowerCase()}`);
+  if (changesItems && row.locked) {
+    throw new SelectionStateFailed('SELECTION_LOCKED', 'The selection was issued with locked items: they cannot change');
+  }
+  return row;
+}
+
+/** A country the market serves and has a shipping price for in the pricelist. */
+export async function hasShipping(tx: Tx, marketId: string, pricelistId: string, countryCode: string): Promise<boolean> {
+  const rate = await tx.shippingRate.findUnique({
+    where: { marketId_pricelistId_countryCode: { marketId, pricelistId, countryCode } },
+    select: { market: { select: { countries: true } } },
+  });
+  return rate !== null && rate.market.countries.includes(countryCode);
+}
+
+async function upsertCustomer(tx: Tx, email: string, names: { firstName?: string | null; lastName?: string | null }) {
+  const set = {
+    ...(names.firstName != null && { firstName: names.firstName }),
+    ...(names.lastName != null && { lastName: names.lastName }),
+  };
+  return tx.customer.upsert({ where: { email }, create: { email, ...set }, update: set, select: { id: true } });
+}
+
+function optionalName(value: string | null | undefined, path: string[]): string | null | undefined {
+  return value == null ? value : checkText(value, path, LIMITS.personName);
+}
+
+const transactionOptions = { maxWait: 5_000, timeout: 15_000 };
+
+export interface CreateSelectionInput {
+  marketCode: string;
+  pricelistCode: string;
+  countryCode: string;
+  customerEmail?: string | null;
+}
+
+export async function createSelection(input: CreateSelectionInput): Promise<{ selectionId: string }> {
+  checkCode(input.marketCode, ['input', 'marketCode']);
+  checkCode(input.pricelistCode, ['input', 'pricelistCode']);
+  const countryCode = checkCountry(input.countryCode, ['input', 'countryCode']);
+  const email = input.customerEmail == null ? null : checkEmail(input.customerEmail, ['input', 'customerEmail']);
+  return db().$transaction(async (tx) => {
+    const [market, pricelist] = await Promise.all([
+      tx.market.findUnique({ where: { code: input.marketCode }, select: { id: true, code: true } }),
+      tx.pricelist.findUnique({ where: { code: input.pricelistCode }, select: { id: true } }),
+    ]);
+    if (!market) throw new NotFound(`No market "${input.marketCode}"`);
+    if (!pricelist) throw new NotFound(`No pricelist "${input.pricelistCode}"`);
+    if (!(await hasShipping(tx, market.id, pricelist.id, countryCode))) throw new ShippingUnavailable(countryCode, market.code);
+    const customer = email ? await upsertCustomer(tx, email, {}) : null;
+    const selection = await tx.selection.create({
+      data: { marketId: market.id, pricelistId: pricelist.id, countryCode, customerId: customer?.id ?? null },
+      select: { id: true },
+    });
+    return { selectionId: selection.id };
+  }, transactionOptions);
+}
+
+export interface AddSelectionItemInput {
+  selectionId: string;
+  sku: string;
+  quantity: number;
+  unitPrice?: string | null;
+}
+
+/**
+ * Adds units of a SKU. Without unitPrice, at the pricelist price, onto the SKU's existing
+ * pricelist-priced line if there is one. With unitPrice (admins only), always as a new
+ * priceLocked line: a custom-priced line's quantity is never increased.
+ */
+export async function addSelectionItem(caller: Caller, input: AddSelectionItemInput): Promise<{ selectionId: string; itemId: string }> {
+  if (input.unitPrice != null && caller.kind !== 'admin') throw new Forbidden('Only admins may set a unit price');
+  checkQuantity(input.quantity, ['input', 'quantity'], 1, LIMITS.lineQuantity);
+  checkCode(input.sku, ['input', 'sku']);
+  return db().$transaction(async (tx) => {
+    const selection = await lockForChange(tx, caller, input.selectionId, true);
+    const variant = await tx.variant.findUnique({
+      where: { sku: input.sku },
+      select: { id: true, prices: { where: { pricelistId: selection.pricelistId }, select: { amount: true } } },
+    });
+    if (!variant) throw new NotFound(`No variant with SKU "${input.sku}"`);
+
+    if (input.unitPrice != null) {
+      const unitPrice = parseMoney(input.unitPrice, selection.currency, ['input', 'unitPrice']);
+      await checkLineCount(tx, selection.id);
+      const item = await tx.selectionItem.create({
+        data: { selectionId: selection.id, variantId: variant.id, quantity: input.quantity, unitPrice, priceLocked: true },
+        select: { id: true },
+      });
+      return { selectionId: selection.id, itemId: item.id };
+    }
+
+    const price = variant.prices[0];
+    if (!price) throw new ValidationFailed(`SKU "${input.sku}" has no price in this selection's pricelist`, ['input', 'sku']);
+    const existing = await tx.selectionItem.findFirst({
+      where: { selectionId: selection.id, variantId: variant.id, priceLocked: false },
+      select: { id: true, quantity: true },
+    });
+    if (existing) {
+      const quantity = existing.quantity + input.quantity;
+      if (quantity > LIMITS.lineQuantity) {
+        throw new ValidationFailed(`A line holds at most ${LIMITS.lineQuantity} units (it has ${existing.quantity})`, ['input', 'quantity']);
+      }
+      await tx.selectionItem.update({ where: { id: existing.id }, data: { quantity } });
+      return { selectionId: selection.id, itemId: existing.id };
+    }
+    await checkLineCount(tx, selection.id);
+    const item = await tx.selectionItem.create({
+      data: { selectionId: selection.id, variantId: variant.id, quantity: input.quantity, unitPrice: price.amount },
+      select: { id: true },
+    });
+    return { selectionId: selection.id, itemId: item.id };
+  }, transactionOptions);
+}
+
+async function checkLineCount(tx: Tx, selectionId: string) {
+  const lines = await tx.selectionItem.count({ where: { selectionId } });
+  if (lines >= LIMITS.selectionLines) throw new ValidationFailed(`A selection holds at most ${LIMITS.selectionLines} lines`, ['input', 'sku']);
+}
+
+async function lockedItem(tx: Tx, selectionId: string, itemId: string) {
+  const item = isUuid(itemId)
+    ? await tx.selectionItem.findFirst({ where: { id: itemId, selectionId }, select: { id: true, quantity: true, priceLocked: true } })
+    : null;
+  if (!item) throw new NotFound('No such item in this selection');
+  return item;
+}
+
+export interface UpdateSelectionItemInput {
+  selectionId: string;
+  itemId: string;
+  quantity?: number | null;
+  unitPrice?: string | null;
+}
+
+/** Changes a line's quantity and (admins only) its unit price, which makes it priceLocked. */
+export async function updateSelectionItem(caller: Caller, input: UpdateSelectionItemInput): Promise<{ selectionId: string; itemId: string }> {
+  if (input.unitPrice != null && caller.kind !== 'admin') throw new Forbidden('Only admins may set a unit price');
+  if (input.quantity == null && input.unitPrice == null) throw new ValidationFailed('Give a quantity, a unitPrice or both', ['input']);
+  if (input.quantity != null) checkQuantity(input.quantity, ['input', 'quantity'], 1, LIMITS.lineQuantity);
+  return db().$transaction(async (tx) => {
+    const selection = await lockForChange(tx, caller, input.selectionId, true);
+    const item = await lockedItem(tx, selection.id, input.itemId);
+    if (input.quantity != null && input.quantity > item.quantity && item.priceLocked) {
+      throw new SelectionStateFailed('PRICE_LOCKED', 'This line has a custom price: its quantity cannot be increased');
+    }
+    const unitPrice = input.unitPrice == null ? undefined : parseMoney(input.unitPrice, selection.currency, ['input', 'unitPrice']);
+    await tx.selectionItem.update({
+      where: { id: item.id },
+      data: {
+        ...(input.quantity != null && { quantity: input.quantity }),
+        ...(unitPrice !== undefined && { unitPrice, priceLocked: true }),
+      },
+    });
+    return { selectionId: selection.id, itemId: item.id };
+  }, transactionOptions);
+}
+
+export async function removeSelectionItem(caller: Caller, input: { selectionId: string; itemId: string }): Promise<{ selectionId: string }> {
+  return db().$transaction(async (tx) => {
+    const selection = await lockForChange(tx, caller, input.selectionId, true);
+    const item = await lockedItem(tx, selection.id, input.itemId);
+    await tx.selectionItem.delete({ where: { id: item.id } });
+    return { selectionId: selection.id };
+  }, transactionOptions);
+}
+
+/** Changes the shipping country within the market; market, pricelist and prices stay. */
+export async function setShippingCountry(caller: Caller, input: { selectionId: string; countryCode: string }): Promise<{ selectionId: string }> {
+  const countryCode = checkCountry(input.countryCode, ['input', 'countryCode']);
+  return db().$transaction(async (tx) => {
+    const selection = await lockForChange(tx, caller, input.selectionId, false);
+    if (!(await hasShipping(tx, selection.marketId, selection.pricelistId, countryCode))) {
+      const market = await tx.market.findUniqueOrThrow({ where: { id: selection.marketId }, select: { code: true } });
+      throw new ShippingUnavailable(countryCode, market.code);
+    }
+    await tx.selection.update({ where: { id: selection.id }, data: { countryCode } });
+    return { selectionId: selection.id };
+  }, transactionOptions);
+}
+
+export interface SetCustomerInput {
+  selectionId: string;
+  email: string;
+  firstName?: string | null;
+  lastName?: string | null;
+}
+
+/** Attaches the selection to the customer with this e-mail, creating or updating it. */
+export async function setCustomer(caller: Caller, input: SetCustomerInput): Promise<{ selectionId: string }> {
+  const email = checkEmail(input.email, ['input', 'email']);
+  const names = {
+    firstName: optionalName(input.firstName, ['input', 'firstName']),
+    lastName: optionalName(input.lastName, ['input', 'lastName']),
+  };
+  return db().$transaction(async (tx) => {
+    const selection = await lockForChange(tx, caller, input.selectionId, false);
+    const customer = await upsertCustomer(tx, email, names);
+    await tx.selection.update({ where: { id: selection.id }, data: { customerId: customer.id } });
+    return { selectionId: selection.id };
+  }, transactionOptions);
+}

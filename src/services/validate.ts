@@ -1,0 +1,95 @@
+// Input checks shared by the services. Each failure is a ValidationFailed naming the field.
+import { ValidationFailed } from './errors.js';
+import { isCurrency } from './money.js';
+
+export const LIMITS = {
+  code: 64,
+  name: 200,
+  personName: 100,
+  email: 254,
+  /** Units of one SKU on one selection line. */
+  lineQuantity: 10_000,
+  /** Lines on one selection. */
+  selectionLines: 500,
+  stockQuantity: 1_000_000_000,
+  /** Entries in one list of an importCatalog input. */
+  importList: 1_000,
+  variantsPerProduct: 200,
+  idempotencyKey: 200,
+} as const;
+
+const CODE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+// C0 and C1 control characters (tab and newline included: names are single-line).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Codes that are regions but not countries one can ship to.
+const NOT_COUNTRIES = new Set(['EU', 'EZ', 'UN', 'UK', 'QO', 'XA', 'XB', 'ZZ', 'AC', 'CP', 'DG', 'EA', 'IC', 'TA']);
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** A code or SKU: 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit. */
+export function checkCode(value: string, path: string[]): string {
+  if (value.length === 0 || value.length > LIMITS.code || !CODE.test(value)) {
+    throw new ValidationFailed(
+      `A code is 1–${LIMITS.code} letters, digits, ".", "_" or "-", starting with a letter or digit`,
+      path,
+    );
+  }
+  return value;
+}
+
+/** A display text: trimmed, 1–max characters, no control characters. */
+export function checkText(value: string, path: string[], max: number = LIMITS.name): string {
+  const trimmed = value.trim();
+  if (trimmed.length === 0) throw new ValidationFailed('Must not be empty', path);
+  if (trimmed.length > max) throw new ValidationFailed(`At most ${max} characters`, path);
+  if (CONTROL.test(trimmed)) throw new ValidationFailed('Control characters are not allowed', path);
+  return trimmed;
+}
+
+/** An ISO-3166 alpha-2 country code, upper case. */
+export function checkCountry(value: string, path: string[]): string {
+  const valid =
+    /^[A-Z]{2}$/.test(value) && !NOT_COUNTRIES.has(value) && regionNames.of(value) !== value;
+  if (!valid) throw new ValidationFailed(`"${value.slice(0, 10)}" is not an ISO-3166 alpha-2 country code`, path);
+  return value;
+}
+
+export function checkCurrency(value: string, path: string[]): string {
+  if (!isCurrency(value)) throw new ValidationFailed(`"${value.slice(0, 10)}" is not an ISO-4217 currency code`, path);
+  return value;
+}
+
+/** An e-mail address, lower-cased. */
+export function checkEmail(value: string, path: string[]): string {
+  const email = value.trim().toLowerCase();
+  if (email.length > LIMITS.email || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || CONTROL.test(email)) {
+    throw new ValidationFailed('Not a valid e-mail address', path);
+  }
+  return email;
+}
+
+export function checkQuantity(value: number, path: string[], min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationFailed(`Must be a whole number from ${min} to ${max}`, path);
+  }
+  return value;
+}
+
+export function checkListSize(list: readonly unknown[] | null | undefined, path: string[], max: number): void {
+  if (list && list.length > max) throw new ValidationFailed(`At most ${max} entries`, path);
+}
+
+/** The same key twice in one input list is ambiguous: refuse it. */
+export function checkUnique<T>(list: readonly T[], key: (item: T) => string, path: string[], field: string): void {
+  const seen = new Set<string>();
+  list.forEach((item, index) => {
+    const value = key(item);
+    if (seen.has(value)) throw new ValidationFailed(`"${value}" appears twice`, [...path, String(index), field]);
+    seen.add(value);
+  });
+}
