@@ -1,0 +1,88 @@
+// A test app per test file: its own database (a fresh in-memory PGlite, or a fresh PostgreSQL
+// database when TEST_DATABASE_URL is set), called in-process through yoga.fetch.
+import { randomBytes } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import pg from 'pg';
+import { buildApp } from '../../src/app.js';
+import type { App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/client.js';
+import type { Database } from '../../src/db/client.js';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
+
+export interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+export interface TestApp {
+  app: App;
+  database: Database;
+  /** Runs a typed document; `headers` default to none (anonymous). */
+  request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Like request, as the admin, and fails the test on GraphQL errors. */
+  admin<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export const asAdmin = { authorization: `Bearer ${ADMIN_KEY}` };
+export const asSession = (token: string) => ({ 'x-session-token': token });
+
+/** A fresh, empty, migrated database for this test file. */
+export async function createTestDatabase(): Promise<{ database: Database; drop(): Promise<void> }> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    const database = await openDatabase({ databaseUrl: undefined, dataDir: 'memory://' });
+    return { database, drop: () => database.close() };
+  }
+  const name = `linkcart_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: 'unused' });
+  return {
+    database,
+    async drop() {
+      await database.close();
+      const cleanup = new pg.Client({ connectionString: serverUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const { database, drop } = await createTestDatabase();
+  const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, PORT: '0', ...env });
+  const app = await buildApp(config, { database });
+
+  async function request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers: Record<string, string> = {}) {
+    const response = await app.yoga.fetch('http://linkcart.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+      body: JSON.stringify({ query: print(document), variables }),
+    });
+    return (await response.json()) as GraphQLResponse<T>;
+  }
+
+  return {
+    app,
+    database,
+    request,
+    async admin(document, variables) {
+      const result = await request(document, variables, asAdmin);
+      if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+      return result.data;
+    },
+    async stop() {
+      await app.stop();
+      await drop();
+    },
+  };
+}
