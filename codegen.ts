@@ -6,6 +6,8 @@ const config: CodegenConfig = {
   schema: 'schema.graphql',
   documents: ['test/**/*.ts', '!test/gql/**'],
   ignoreNoDocuments: true,
+  // ESM: generated relative imports carry their .js extension.
+  emitLegacyCommonJSImports: false,
   generates: {
     './test/gql/': {
       preset: 'client',

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaEngine as Engine } from '@prisma/schema-engine-wasm';
+import type * as EngineBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 
 export const prismaDir = resolve(import.meta.dirname, '../../prisma');
 export const migrationsDir = join(prismaDir, 'migrations');
@@ -20,7 +21,7 @@ const wasm = (globalThis as unknown as {
   WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }> };
 }).WebAssembly;
 
-let engineModule: Promise<typeof import('@prisma/schema-engine-wasm/schema_engine_bg')> | undefined;
+let engineModule: Promise<typeof EngineBindings> | undefined;
 
 /** Instantiates the WebAssembly schema engine once per process. */
 function loadEngineModule() {

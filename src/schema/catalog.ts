@@ -64,6 +64,13 @@ export const Variant = builder.prismaObject('Variant', {
 
 // ---------------------------------------------------------------- admin reads
 
+/** Names and descriptions of a paginated list's connection and edge types. */
+const page = (noun: string) =>
+  [
+    { name: `${noun}Connection`, description: `A page of ${noun.toLowerCase()}s.` },
+    { name: `${noun}Edge`, description: `One ${noun.toLowerCase()} and its cursor.` },
+  ] as const;
+
 builder.queryFields((t) => ({
   markets: t.prismaConnection({
     ...adminOnly,
@@ -71,28 +78,28 @@ builder.queryFields((t) => ({
     cursor: 'code',
     description: 'Admin only. Markets by code, a page at a time (at most 100).',
     resolve: (query) => db().market.findMany({ ...query, orderBy: { code: 'asc' } }),
-  }),
+  }, ...page('Market')),
   pricelists: t.prismaConnection({
     ...adminOnly,
     type: 'Pricelist',
     cursor: 'code',
     description: 'Admin only. Pricelists by code, a page at a time (at most 100).',
     resolve: (query) => db().pricelist.findMany({ ...query, orderBy: { code: 'asc' } }),
-  }),
+  }, ...page('Pricelist')),
   warehouses: t.prismaConnection({
     ...adminOnly,
     type: 'Warehouse',
     cursor: 'code',
     description: 'Admin only. Warehouses by code, a page at a time (at most 100).',
     resolve: (query) => db().warehouse.findMany({ ...query, orderBy: { code: 'asc' } }),
-  }),
+  }, ...page('Warehouse')),
   products: t.prismaConnection({
     ...adminOnly,
     type: 'Product',
     cursor: 'code',
     description: 'Admin only. Products by code, a page at a time (at most 100).',
     resolve: (query) => db().product.findMany({ ...query, orderBy: { code: 'asc' } }),
-  }),
+  }, ...page('Product')),
   variant: t.prismaField({
     ...adminOnly,
     type: 'Variant',

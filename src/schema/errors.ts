@@ -1,9 +1,9 @@
 // The contract's error types: every expected failure is data inside a field's result union.
 import {
-  DomainError, Forbidden, IdempotencyConflict, LinkUnavailable, NotFound, OutOfStock, RateLimited,
-  SelectionStateFailed, ShippingUnavailable, ValidationFailed,
+  Forbidden, IdempotencyConflict, LinkUnavailable, NotFound, OutOfStock, RateLimited, SelectionStateFailed,
+  ShippingUnavailable, ValidationFailed,
 } from '../services/errors.js';
-import type { ErrorCode as Code } from '../services/errors.js';
+import type { DomainError, ErrorCode as Code } from '../services/errors.js';
 import { builder } from './builder.js';
 
 const codeDescriptions: Record<Code, string> = {

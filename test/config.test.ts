@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4000,
+      databaseUrl: undefined,
+      dataDir: './.data',
+      redisUrl: undefined,
+      adminApiKey: undefined,
+      publicUrl: 'http://localhost:4000',
+      claimRateLimit: 10,
+      trustProxy: false,
+      production: false,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgresql://app:secret@db:5432/linkcart',
+      DATA_DIR: '/var/lib/linkcart',
+      REDIS_URL: 'redis://cache:6379',
+      ADMIN_API_KEY: 'k'.repeat(32),
+      PUBLIC_URL: 'https://api.example.com/',
+      CLAIM_RATE_LIMIT: '25',
+      TRUST_PROXY: 'true',
+      NODE_ENV: 'production',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: 'postgresql://app:secret@db:5432/linkcart',
+      dataDir: '/var/lib/linkcart',
+      redisUrl: 'redis://cache:6379',
+      publicUrl: 'https://api.example.com',
+      claimRateLimit: 25,
+      trustProxy: true,
+      production: true,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT must be a whole number from 0 to 65535/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ ADMIN_API_KEY: 'short' }, /ADMIN_API_KEY must be at least 32 characters \(got 5\)/],
+    [{ DATABASE_URL: 'mysql://x@y/z' }, /DATABASE_URL must start with postgresql:\/\/ or postgres:\/\//],
+    [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a URL/],
+    [{ REDIS_URL: 'http://cache' }, /REDIS_URL must start with redis:\/\/ or rediss:\/\//],
+    [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
+    [{ CLAIM_RATE_LIMIT: '0' }, /CLAIM_RATE_LIMIT must be a whole number from 1/],
+    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+  ])('refuses %o with a clear message', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never repeats a database password in a message', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://app:hunter2@db/x' })).toThrow(/app:\*\*\*@/);
+  });
+});

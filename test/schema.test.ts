@@ -1,0 +1,48 @@
+// The printed schema is current, keeps the public contract, and documents everything a
+// client sees.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  buildSchema, findBreakingChanges, isEnumType, isInputObjectType, isInterfaceType, isObjectType, isIntrospectionType,
+  printSchema,
+} from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { schema } from '../src/schema/index.js';
+
+const root = resolve(import.meta.dirname, '..');
+const contractPath = resolve(root, '../shared/api-contract.graphql');
+
+describe('schema.graphql', () => {
+  it('is the sorted schema printed from the code (run `npm run schema:print` when this fails)', () => {
+    expect(readFileSync(resolve(root, 'schema.graphql'), 'utf8')).toBe(`${printSchema(schema)}\n`);
+  });
+
+  // The contract lives beside the repository (../shared), as it does in CI. Outside CI a
+  // checkout without it skips this one test, loudly; in CI its absence fails.
+  it.skipIf(!existsSync(contractPath) && process.env.CI !== 'true')('keeps ../shared/api-contract.graphql', () => {
+    const contract = buildSchema(readFileSync(contractPath, 'utf8'));
+    const printed = buildSchema(readFileSync(resolve(root, 'schema.graphql'), 'utf8'));
+    expect(findBreakingChanges(contract, printed)).toEqual([]);
+  });
+
+  it('describes every type, field, argument, input field and enum value', () => {
+    const missing: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (isIntrospectionType(type) || ['String', 'Int', 'Float', 'Boolean', 'ID'].includes(type.name)) continue;
+      if (!type.description) missing.push(type.name);
+      if (isObjectType(type) || isInterfaceType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          if (!field.description) missing.push(`${type.name}.${field.name}`);
+          for (const arg of field.args) if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+        }
+      }
+      if (isInputObjectType(type)) {
+        for (const field of Object.values(type.getFields())) if (!field.description) missing.push(`${type.name}.${field.name}`);
+      }
+      if (isEnumType(type)) {
+        for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,80 @@
+// The server over real sockets: HTTP and graphql-ws on one port, health endpoints, and a
+// graceful stop that closes sockets with 1001.
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ADMIN_KEY, startTestApp } from './helpers/app.js';
+import type { TestApp } from './helpers/app.js';
+
+let t: TestApp;
+let url: string;
+beforeAll(async () => {
+  t = await startTestApp();
+  url = await t.app.start();
+});
+afterAll(() => t.stop());
+
+function wsClient(connectionParams: Record<string, string>) {
+  return createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+}
+
+async function wsQuery(connectionParams: Record<string, string>, query: string) {
+  const client = wsClient(connectionParams);
+  try {
+    return await new Promise<{ data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] }>((resolve, reject) => {
+      let result: unknown;
+      client.subscribe({ query }, { next: (value) => (result = value), error: reject, complete: () => resolve(result as never) });
+    });
+  } finally {
+    await client.dispose();
+  }
+}
+
+describe('HTTP', () => {
+  it('answers /healthz and /readyz', async () => {
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  });
+
+  it('answers GraphQL POSTs on /graphql', async () => {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({ query: '{ static(name: "payment_link") { name } }' }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ data: { static: null } });
+  });
+
+  it('serves GraphiQL to a browser outside production', async () => {
+    const response = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('GraphiQL');
+  });
+});
+
+describe('graphql-ws', () => {
+  it('takes the admin key from connectionParams', async () => {
+    const result = await wsQuery({ authorization: `Bearer ${ADMIN_KEY}` }, '{ static(name: "payment_link") { name } }');
+    expect(result).toEqual({ data: { static: null } });
+  });
+
+  it('treats a socket without credentials as anonymous', async () => {
+    const result = await wsQuery({}, '{ static(name: "payment_link") { name } }');
+    expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('stop', () => {
+  it('closes open sockets with 1001 and stops answering', async () => {
+    const socket = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    await t.app.stop();
+    expect(await closed).toBe(1001);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+});
