@@ -1,0 +1,75 @@
+// The commands the README names, run as a user runs them.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+
+const root = resolve(import.meta.dirname, '..');
+const run = promisify(execFile);
+const tsx = resolve(root, 'node_modules/.bin/tsx');
+const dataDir = mkdtempSync(join(tmpdir(), 'linkcart-scripts-'));
+// Scripts open the embedded database in dataDir unless DATABASE_URL is set: unset it here.
+const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', ADMIN_API_KEY: '' };
+
+async function script(name: string, args: string[]) {
+  return run(tsx, [resolve(root, 'scripts', name), ...args], { cwd: root, env }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
+}
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('npm run admin:key', { timeout: 120_000 }, () => {
+  let key = '';
+
+  it('prints a new key once, on stdout alone', async () => {
+    const result = await script('create-admin-key.ts', ['--name', 'dashboard']);
+    expect(result.code).toBe(0);
+    key = result.stdout.trim();
+    expect(key).toMatch(/^lc_admin_[A-Za-z0-9_-]{43}$/);
+    expect(result.stderr).toContain('shown only now');
+  });
+
+  it('refuses a second key of the same name, and a missing name', async () => {
+    const again = await script('create-admin-key.ts', ['--name', 'dashboard']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('An admin key named "dashboard" exists already');
+    const missing = await script('create-admin-key.ts', []);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('usage: npm run admin:key -- --name <name>');
+  });
+
+  it('makes an admin of whoever sends the key', async () => {
+    const app = await buildApp(loadConfig({ DATA_DIR: dataDir, PORT: '0' }));
+    try {
+      const ask = (authorization: string) =>
+        app.yoga.fetch('http://linkcart.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization },
+          body: JSON.stringify({ query: '{ markets { edges { cursor } } }' }),
+        }).then((r) => r.json());
+      expect(await ask(`Bearer ${key}`)).toEqual({ data: { markets: { edges: [] } } });
+      expect((await ask(`Bearer ${key}x`)).errors[0].extensions.code).toBe('FORBIDDEN');
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('npm run db:migration', { timeout: 120_000 }, () => {
+  it('writes nothing while schema.prisma and the migrations agree', async () => {
+    const result = await script('migration.ts', ['noop']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('nothing to write');
+  });
+
+  it('refuses a bad name', async () => {
+    const result = await script('migration.ts', ['Bad Name']);
+    expect(result.code).toBe(2);
+  });
+});
