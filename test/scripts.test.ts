@@ -47,12 +47,14 @@ describe('npm run admin:key', { timeout: 120_000 }, () => {
   it('makes an admin of whoever sends the key', async () => {
     const app = await buildApp(loadConfig({ DATA_DIR: dataDir, PORT: '0' }));
     try {
-      const ask = (authorization: string) =>
-        app.yoga.fetch('http://linkcart.test/graphql', {
+      const ask = async (authorization: string) => {
+        const response = await app.yoga.fetch('http://linkcart.test/graphql', {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization },
           body: JSON.stringify({ query: '{ markets { edges { cursor } } }' }),
-        }).then((r) => r.json());
+        });
+        return response.json();
+      };
       expect(await ask(`Bearer ${key}`)).toEqual({ data: { markets: { edges: [] } } });
       expect((await ask(`Bearer ${key}x`)).errors[0].extensions.code).toBe('FORBIDDEN');
     } finally {

@@ -63,8 +63,8 @@ export async function importCatalog(input: ImportCatalogInput): Promise<ImportCa
       countries: m.countries.map((c, j) => checkCountry(c, at('markets', i, 'countries', j))),
       warehouseCodes: m.warehouseCodes.map((c, j) => checkCode(c, at('markets', i, 'warehouseCodes', j))),
     };
-    checkUnique(market.countries, (c) => c, at('markets', i), 'countries');
-    checkUnique(market.warehouseCodes, (c) => c, at('markets', i), 'warehouseCodes');
+    checkUnique(market.countries, (c) => c, at('markets', i, 'countries'));
+    checkUnique(market.warehouseCodes, (c) => c, at('markets', i, 'warehouseCodes'));
     return market;
   });
   checkUnique(markets, (m) => m.code, at('markets'), 'code');

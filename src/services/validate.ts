@@ -27,6 +27,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NOT_COUNTRIES = new Set(['EU', 'EZ', 'UN', 'UK', 'QO', 'XA', 'XB', 'ZZ', 'AC', 'CP', 'DG', 'EA', 'IC', 'TA']);
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
 
+/** False for a string with a lone UTF-16 surrogate, which the database would alter. */
+export function isWellFormed(value: string): boolean {
+  return (value as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
@@ -45,8 +50,11 @@ export function checkCode(value: string, path: string[]): string {
 /** A display text: trimmed, 1–max characters, no control characters. */
 export function checkText(value: string, path: string[], max: number = LIMITS.name): string {
   const trimmed = value.trim();
-  if (trimmed.length === 0) throw new ValidationFailed('Must not be empty', path);
-  if (trimmed.length > max) throw new ValidationFailed(`At most ${max} characters`, path);
+  // Something visible: a name of only spaces, zero-width or format characters is empty.
+  if (!/[\p{L}\p{N}\p{P}\p{S}]/u.test(trimmed)) throw new ValidationFailed('Must not be empty', path);
+  if (!isWellFormed(trimmed)) throw new ValidationFailed('Not valid Unicode (a lone surrogate)', path);
+  // Characters as the database counts them: code points, not UTF-16 units.
+  if ([...trimmed].length > max) throw new ValidationFailed(`At most ${max} characters`, path);
   if (CONTROL.test(trimmed)) throw new ValidationFailed('Control characters are not allowed', path);
   return trimmed;
 }
@@ -84,12 +92,17 @@ export function checkListSize(list: readonly unknown[] | null | undefined, path:
   if (list && list.length > max) throw new ValidationFailed(`At most ${max} entries`, path);
 }
 
-/** The same key twice in one input list is ambiguous: refuse it. */
-export function checkUnique<T>(list: readonly T[], key: (item: T) => string, path: string[], field: string): void {
+/**
+ * The same key twice in one input list is ambiguous: refuse it, naming the second entry
+ * (`path/index/field` for a list of objects, `path/index` for a list of strings).
+ */
+export function checkUnique<T>(list: readonly T[], key: (item: T) => string, path: string[], field?: string): void {
   const seen = new Set<string>();
   list.forEach((item, index) => {
     const value = key(item);
-    if (seen.has(value)) throw new ValidationFailed(`"${value}" appears twice`, [...path, String(index), field]);
+    if (seen.has(value)) {
+      throw new ValidationFailed(`"${value}" appears twice`, [...path, String(index), ...(field ? [field] : [])]);
+    }
     seen.add(value);
   });
 }

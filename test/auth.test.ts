@@ -1,0 +1,458 @@
+// Callers (DESIGN.md §2): admins by key, storefront sessions by token, everyone else anonymous.
+import { createHash } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdminKey } from '../src/auth/admin-key.js';
+import { db } from '../src/db/client.js';
+import { graphql } from './gql/index.js';
+import { ADMIN_KEY, asAdmin, asSession, startTestApp } from './helpers/app.js';
+import type { TestApp } from './helpers/app.js';
+import { createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+  await seedCatalog(t);
+});
+afterAll(() => t.stop());
+
+// ---------------------------------------------------------------- documents
+
+const AuthImportCatalog = graphql(`
+  mutation AuthImportCatalog($input: ImportCatalogInput!) {
+    importCatalog(input: $input) {
+      __typename
+      ... on Error { message code }
+      ... on ImportCatalogSuccess { warehouses { code } }
+    }
+  }
+`);
+
+const AuthSetStock = graphql(`
+  mutation AuthSetStock($input: SetStockInput!) {
+    setStock(input: $input) {
+      __typename
+      ... on Error { message code }
+      ... on SetStockSuccess { sku quantity }
+    }
+  }
+`);
+
+const AuthCreateSelection = graphql(`
+  mutation AuthCreateSelection($input: CreateSelectionInput!) {
+    createSelection(input: $input) {
+      __typename
+      ... on Error { message code }
+      ... on CreateSelectionSuccess { selection { id } }
+    }
+  }
+`);
+
+const AuthSetStatic = graphql(`
+  mutation AuthSetStatic($input: SetStaticInput!) {
+    setStatic(input: $input) {
+      __typename
+      ... on Error { message code }
+      ... on SetStaticSuccess { static { name content } }
+    }
+  }
+`);
+
+const AuthIssueLink = graphql(`
+  mutation AuthIssueLink($input: IssueShareableLinkInput!) {
+    issueShareableLink(input: $input) {
+      __typename
+      ... on Error { message code }
+      ... on IssueShareableLinkSuccess { url }
+    }
+  }
+`);
+
+const AuthRevokeLink = graphql(`
+  mutation AuthRevokeLink($input: RevokeShareableLinkInput!) {
+    revokeShareableLink(input: $input) {
+      __typename
+      ... on Error { message code }
+      ... on RevokeShareableLinkSuccess { link { id } }
+    }
+  }
+`);
+
+const AuthAdd = graphql(`
+  mutation AuthAdd($input: AddSelectionItemInput!) {
+    addSelectionItem(input: $input) {
+      __typename
+      ... on Error { message code }
+      ... on AddSelectionItemSuccess { item { id quantity } }
+    }
+  }
+`);
+
+const AuthUpdate = graphql(`
+  mutation AuthUpdate($input: UpdateSelectionItemInput!) {
+    updateSelectionItem(input: $input) {
+      __typename
+      ... on Error { message code }
+      ... on UpdateSelectionItemSuccess { item { id quantity } }
+    }
+  }
+`);
+
+const AuthRemove = graphql(`
+  mutation AuthRemove($input: RemoveSelectionItemInput!) {
+    removeSelectionItem(input: $input) {
+      __typename
+      ... on Error { message code }
+      ... on RemoveSelectionItemSuccess { selection { id } }
+    }
+  }
+`);
+
+const AuthSetCountry = graphql(`
+  mutation AuthSetCountry($input: SetShippingCountryInput!) {
+    setShippingCountry(input: $input) {
+      __typename
+      ... on Error { message code }
+      ... on SetShippingCountrySuccess { selection { id countryCode } }
+    }
+  }
+`);
+
+const AuthSetCustomer = graphql(`
+  mutation AuthSetCustomer($input: SetCustomerInput!) {
+    setCustomer(input: $input) {
+      __typename
+      ... on Error { message code }
+      ... on SetCustomerSuccess { selection { id customer { email } } }
+    }
+  }
+`);
+
+const AuthSelection = graphql(`
+  query AuthSelection($id: ID!) {
+    selection(id: $id) {
+      id
+      countryCode
+      customer { email }
+      items { id sku quantity unitPrice { amount } }
+    }
+  }
+`);
+
+const AuthMarkets = graphql(`
+  query AuthMarkets {
+    markets(first: 10) { edges { node { code } } }
+  }
+`);
+
+const AuthShareableLink = graphql(`
+  query AuthShareableLink($id: ID!) {
+    shareableLink(id: $id) { id }
+  }
+`);
+
+const AuthStatic = graphql(`
+  query AuthStatic($name: String!) {
+    static(name: $name) { name content }
+  }
+`);
+
+const AuthLinkEvents = graphql(`
+  query AuthLinkEvents {
+    linkEvents { id }
+  }
+`);
+
+// ---------------------------------------------------------------- helpers
+
+type Headers = Record<string, string>;
+
+async function run<T, V>(document: TypedDocumentNode<T, V>, variables: V, headers: Headers): Promise<T> {
+  const response = await t.request(document, variables, headers);
+  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+  expect(response.data).toBeTruthy();
+  return response.data!;
+}
+
+function is<T extends { __typename: string }, N extends T['__typename']>(value: T, typename: N): Extract<T, { __typename: N }> {
+  expect(value.__typename, JSON.stringify(value)).toBe(typename);
+  return value as Extract<T, { __typename: N }>;
+}
+
+const NO_ID = '00000000-0000-4000-8000-000000000000';
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** Everything a refused admin-only change might have touched. */
+async function snapshot() {
+  const [counts, statics, stock, links, keys] = await Promise.all([
+    rowCounts(),
+    db().static.findMany({ orderBy: { name: 'asc' } }),
+    db().stockLevel.findMany({ select: { variantId: true, warehouseId: true, quantity: true }, orderBy: [{ variantId: 'asc' }, { warehouseId: 'asc' }] }),
+    db().shareableLink.count(),
+    db().adminKey.count(),
+  ]);
+  return { counts, statics, stock, links, keys };
+}
+
+/** Calls every admin-only mutation with these headers; returns each result's __typename and code. */
+async function callAdminMutations(headers: Headers, selectionId: string) {
+  const results = [
+    (await run(AuthImportCatalog, { input: { warehouses: [{ code: 'W9', name: 'Intruder' }] } }, headers)).importCatalog,
+    (await run(AuthSetStock, { input: { sku: 'TEE-S', warehouseCode: 'W1', quantity: 999 } }, headers)).setStock,
+    (await run(AuthCreateSelection, { input: { marketCode: 'SE', pricelistCode: 'SEK', countryCode: 'SE' } }, headers)).createSelection,
+    (await run(AuthSetStatic, { input: { name: 'payment_link', content: 'https://evil.example/%basket%/%hash%' } }, headers)).setStatic,
+    (await run(AuthIssueLink, { input: { selectionId, lockItems: false } }, headers)).issueShareableLink,
+    (await run(AuthRevokeLink, { input: { linkId: NO_ID } }, headers)).revokeShareableLink,
+  ];
+  return results.map((r) => ({ typename: r.__typename, code: 'code' in r ? r.code : undefined }));
+}
+
+const forbidden = { typename: 'ForbiddenError', code: 'FORBIDDEN' };
+
+/** Runs an admin-only query and returns the FORBIDDEN errors' paths. */
+async function adminQueryRefused<T, V>(document: TypedDocumentNode<T, V>, variables: V, headers: Headers, field: string) {
+  const response = await t.request(document, variables, headers);
+  expect(response.errors, JSON.stringify(response)).toBeDefined();
+  expect(response.errors!.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+  expect(response.errors![0]!.path).toEqual([field]);
+  const data = response.data as Record<string, unknown> | null | undefined;
+  expect(data?.[field] ?? null).toBeNull();
+}
+
+const badCallers: { caller: string; headers: Headers }[] = [
+  { caller: 'no credentials', headers: {} },
+  { caller: 'a wrong admin key', headers: bearer('wrong-admin-key-0123456789abcdef0123456789') },
+  { caller: 'the admin key with a changed last character', headers: bearer(`${ADMIN_KEY.slice(0, -1)}x`) },
+  { caller: 'the admin key without "Bearer"', headers: { authorization: ADMIN_KEY } },
+  { caller: 'the admin key as Basic auth', headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_KEY}`).toString('base64')}` } },
+  { caller: 'the admin key followed by more words', headers: { authorization: `Bearer ${ADMIN_KEY} ${ADMIN_KEY}` } },
+  { caller: 'an empty Bearer', headers: { authorization: 'Bearer ' } },
+  { caller: 'a too-long key', headers: bearer('k'.repeat(10_000)) },
+  { caller: 'a too-long key starting with the admin key', headers: bearer(ADMIN_KEY + 'a'.repeat(600)) },
+  { caller: 'the admin key as a session token', headers: { 'x-session-token': ADMIN_KEY } },
+];
+
+// ---------------------------------------------------------------- callers without an admin key
+
+describe.each(badCallers)('a caller with $caller', ({ headers }) => {
+  it('gets ForbiddenError from every admin-only mutation, and nothing is written', async () => {
+    const selectionId = await createSelection(t);
+    await run(AuthAdd, { input: { selectionId, sku: 'TEE-S', quantity: 1 } }, asAdmin);
+    const before = await snapshot();
+
+    expect(await callAdminMutations(headers, selectionId)).toEqual(Array(6).fill(forbidden));
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('gets FORBIDDEN GraphQL errors from the admin-only queries', async () => {
+    await adminQueryRefused(AuthMarkets, {}, headers, 'markets');
+    await adminQueryRefused(AuthShareableLink, { id: NO_ID }, headers, 'shareableLink');
+    await adminQueryRefused(AuthStatic, { name: 'payment_link' }, headers, 'static');
+    await adminQueryRefused(AuthLinkEvents, {}, headers, 'linkEvents');
+  });
+
+  it('cannot read or change a selection', async () => {
+    const selectionId = await createSelection(t);
+    const { addSelectionItem } = await run(AuthAdd, { input: { selectionId, sku: 'TEE-S', quantity: 2 } }, asAdmin);
+    const itemId = is(addSelectionItem, 'AddSelectionItemSuccess').item.id;
+    const before = await snapshot();
+
+    expect((await run(AuthSelection, { id: selectionId }, headers)).selection).toBeNull();
+    const results = [
+      (await run(AuthAdd, { input: { selectionId, sku: 'TEE-S', quantity: 1 } }, headers)).addSelectionItem,
+      (await run(AuthUpdate, { input: { selectionId, itemId, quantity: 1 } }, headers)).updateSelectionItem,
+      (await run(AuthRemove, { input: { selectionId, itemId } }, headers)).removeSelectionItem,
+      (await run(AuthSetCountry, { input: { selectionId, countryCode: 'NO' } }, headers)).setShippingCountry,
+      (await run(AuthSetCustomer, { input: { selectionId, email: 'x@example.com' } }, headers)).setCustomer,
+    ];
+    for (const result of results) expect(is(result, 'ForbiddenError').code).toBe('FORBIDDEN');
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+// ---------------------------------------------------------------- admin keys
+
+describe('admin keys', () => {
+  it('the bootstrap ADMIN_API_KEY is an admin', async () => {
+    const { markets } = await run(AuthMarkets, {}, asAdmin);
+    expect(markets.edges.map((e) => e.node.code)).toEqual(['JP', 'KW', 'SE']);
+    const created = (await run(AuthCreateSelection, { input: { marketCode: 'SE', pricelistCode: 'SEK', countryCode: 'SE' } }, asAdmin)).createSelection;
+    is(created, 'CreateSelectionSuccess');
+    expect((await run(AuthStatic, { name: 'nothing-here' }, asAdmin)).static).toBeNull();
+    expect((await run(AuthShareableLink, { id: NO_ID }, asAdmin)).shareableLink).toBeNull();
+    expect((await run(AuthLinkEvents, {}, asAdmin)).linkEvents).toEqual([]);
+  });
+
+  it('accepts the scheme in any case', async () => {
+    const { markets } = await run(AuthMarkets, {}, { authorization: `bearer ${ADMIN_KEY}` });
+    expect(markets.edges).toHaveLength(3);
+  });
+
+  it('a stored admin key works and is stored only as its SHA-256 digest', async () => {
+    const key = await createAdminKey('ci-dashboard');
+    expect(key.length).toBeGreaterThanOrEqual(32);
+
+    const { markets } = await run(AuthMarkets, {}, bearer(key));
+    expect(markets.edges.map((e) => e.node.code)).toEqual(['JP', 'KW', 'SE']);
+    const { setStatic } = await run(AuthSetStatic, { input: { name: 'greeting', content: 'Hello' } }, bearer(key));
+    expect(is(setStatic, 'SetStaticSuccess').static).toEqual({ name: 'greeting', content: 'Hello' });
+
+    const row = await db().adminKey.findUniqueOrThrow({ where: { name: 'ci-dashboard' } });
+    const expected = createHash('sha256').update(key, 'utf8').digest();
+    expect(Buffer.from(row.digest).equals(expected)).toBe(true);
+    for (const value of Object.values(row)) {
+      expect(value).not.toEqual(key);
+      if (value instanceof Uint8Array) expect(Buffer.from(value).toString('utf8')).not.toContain(key);
+    }
+    // No column, as the database stores it, holds the key.
+    const rows = await db().$queryRaw<{ json: string }[]>`SELECT row_to_json(k)::text AS json FROM "AdminKey" k WHERE k.name = 'ci-dashboard'`;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.json).not.toContain(key);
+    expect(rows[0]!.json).not.toContain(key.slice(-20));
+  });
+
+  it('a revoked stored key is not an admin', async () => {
+    const key = await createAdminKey('revoked-one');
+    await db().adminKey.update({ where: { name: 'revoked-one' }, data: { revokedAt: new Date() } });
+    await adminQueryRefused(AuthMarkets, {}, bearer(key), 'markets');
+    const selectionId = await createSelection(t);
+    expect(await callAdminMutations(bearer(key), selectionId)).toEqual(Array(6).fill(forbidden));
+  });
+});
+
+// ---------------------------------------------------------------- storefront sessions
+
+describe('storefront sessions', () => {
+  /** Two selections, each with one line, held by two sessions. */
+  async function twoSessions() {
+    const mineId = await createSelection(t);
+    const theirsId = await createSelection(t);
+    const mineItem = is((await run(AuthAdd, { input: { selectionId: mineId, sku: 'TEE-S', quantity: 2 } }, asAdmin)).addSelectionItem, 'AddSelectionItemSuccess').item;
+    const theirItem = is((await run(AuthAdd, { input: { selectionId: theirsId, sku: 'MUG', quantity: 3 } }, asAdmin)).addSelectionItem, 'AddSelectionItemSuccess').item;
+    const mine = asSession(await handToSession(mineId));
+    const theirs = asSession(await handToSession(theirsId));
+    return { mineId, theirsId, mineItem, theirItem, mine, theirs };
+  }
+
+  it('reads and changes its own selection', async () => {
+    const { mineId, mineItem, mine } = await twoSessions();
+    const { selection } = await run(AuthSelection, { id: mineId }, mine);
+    expect(selection).toMatchObject({ id: mineId, items: [{ id: mineItem.id, sku: 'TEE-S', quantity: 2 }] });
+
+    is((await run(AuthAdd, { input: { selectionId: mineId, sku: 'MUG', quantity: 1 } }, mine)).addSelectionItem, 'AddSelectionItemSuccess');
+    is((await run(AuthUpdate, { input: { selectionId: mineId, itemId: mineItem.id, quantity: 1 } }, mine)).updateSelectionItem, 'UpdateSelectionItemSuccess');
+    is((await run(AuthSetCountry, { input: { selectionId: mineId, countryCode: 'NO' } }, mine)).setShippingCountry, 'SetShippingCountrySuccess');
+    is((await run(AuthSetCustomer, { input: { selectionId: mineId, email: 'me@example.com' } }, mine)).setCustomer, 'SetCustomerSuccess');
+    is((await run(AuthRemove, { input: { selectionId: mineId, itemId: mineItem.id } }, mine)).removeSelectionItem, 'RemoveSelectionItemSuccess');
+
+    const after = (await run(AuthSelection, { id: mineId }, mine)).selection;
+    expect(after).toMatchObject({ countryCode: 'NO', customer: { email: 'me@example.com' }, items: [{ sku: 'MUG', quantity: 1 }] });
+  });
+
+  it('finds another session\'s selection NOT_FOUND for every change, and null to read', async () => {
+    const { theirsId, theirItem, mineItem, mine } = await twoSessions();
+    const before = await snapshot();
+    const theirsBefore = (await run(AuthSelection, { id: theirsId }, asAdmin)).selection;
+
+    expect((await run(AuthSelection, { id: theirsId }, mine)).selection).toBeNull();
+    const results = [
+      (await run(AuthAdd, { input: { selectionId: theirsId, sku: 'TEE-S', quantity: 1 } }, mine)).addSelectionItem,
+      (await run(AuthUpdate, { input: { selectionId: theirsId, itemId: theirItem.id, quantity: 1 } }, mine)).updateSelectionItem,
+      // My own item, but their selection.
+      (await run(AuthUpdate, { input: { selectionId: theirsId, itemId: mineItem.id, quantity: 1 } }, mine)).updateSelectionItem,
+      (await run(AuthRemove, { input: { selectionId: theirsId, itemId: theirItem.id } }, mine)).removeSelectionItem,
+      (await run(AuthSetCountry, { input: { selectionId: theirsId, countryCode: 'NO' } }, mine)).setShippingCountry,
+      (await run(AuthSetCustomer, { input: { selectionId: theirsId, email: 'thief@example.com' } }, mine)).setCustomer,
+    ];
+    for (const result of results) expect(is(result, 'NotFoundError').code).toBe('NOT_FOUND');
+
+    expect(await snapshot()).toEqual(before);
+    expect((await run(AuthSelection, { id: theirsId }, asAdmin)).selection).toEqual(theirsBefore);
+  });
+
+  it('finds its own selection NOT_FOUND for an item of another selection', async () => {
+    const { mineId, theirsId, theirItem, mine } = await twoSessions();
+    const before = await snapshot();
+    expect(is((await run(AuthUpdate, { input: { selectionId: mineId, itemId: theirItem.id, quantity: 1 } }, mine)).updateSelectionItem, 'NotFoundError').code).toBe('NOT_FOUND');
+    expect(is((await run(AuthRemove, { input: { selectionId: mineId, itemId: theirItem.id } }, mine)).removeSelectionItem, 'NotFoundError').code).toBe('NOT_FOUND');
+    expect(await snapshot()).toEqual(before);
+    expect((await run(AuthSelection, { id: theirsId }, asAdmin)).selection?.items).toEqual([
+      { id: theirItem.id, sku: 'MUG', quantity: 3, unitPrice: { amount: '89.50' } },
+    ]);
+  });
+
+  it('finds an admin-built selection that no session holds NOT_FOUND', async () => {
+    const { mine } = await twoSessions();
+    const adminOnlyId = await createSelection(t);
+    const before = await snapshot();
+    expect((await run(AuthSelection, { id: adminOnlyId }, mine)).selection).toBeNull();
+    expect(is((await run(AuthAdd, { input: { selectionId: adminOnlyId, sku: 'TEE-S', quantity: 1 } }, mine)).addSelectionItem, 'NotFoundError').code).toBe('NOT_FOUND');
+    expect(is((await run(AuthSetCustomer, { input: { selectionId: adminOnlyId, email: 'x@example.com' } }, mine)).setCustomer, 'NotFoundError').code).toBe('NOT_FOUND');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('an unknown session token is anonymous', async () => {
+    const { mineId } = await twoSessions();
+    const unknown = asSession('this-token-was-never-issued-0123456789abcdef');
+    const before = await snapshot();
+    expect(is((await run(AuthAdd, { input: { selectionId: mineId, sku: 'TEE-S', quantity: 1 } }, unknown)).addSelectionItem, 'ForbiddenError').code).toBe('FORBIDDEN');
+    expect((await run(AuthSelection, { id: mineId }, unknown)).selection).toBeNull();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('cannot call admin-only mutations or queries', async () => {
+    const { mineId, mine } = await twoSessions();
+    const before = await snapshot();
+    expect(await callAdminMutations(mine, mineId)).toEqual(Array(6).fill(forbidden));
+    expect(await snapshot()).toEqual(before);
+
+    await adminQueryRefused(AuthMarkets, {}, mine, 'markets');
+    await adminQueryRefused(AuthShareableLink, { id: NO_ID }, mine, 'shareableLink');
+    await adminQueryRefused(AuthStatic, { name: 'payment_link' }, mine, 'static');
+    await adminQueryRefused(AuthLinkEvents, {}, mine, 'linkEvents');
+  });
+
+  it('may not set a unit price', async () => {
+    const { mineId, mineItem, mine } = await twoSessions();
+    const before = await snapshot();
+    expect(is((await run(AuthAdd, { input: { selectionId: mineId, sku: 'TEE-S', quantity: 1, unitPrice: '1.00' } }, mine)).addSelectionItem, 'ForbiddenError').code).toBe('FORBIDDEN');
+    expect(is((await run(AuthUpdate, { input: { selectionId: mineId, itemId: mineItem.id, unitPrice: '1.00' } }, mine)).updateSelectionItem, 'ForbiddenError').code).toBe('FORBIDDEN');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('with a wrong admin key besides is still the session', async () => {
+    const { mineId, mine } = await twoSessions();
+    const headers = { ...mine, authorization: 'Bearer wrong-admin-key-0123456789abcdef0123456789' };
+    expect((await run(AuthSelection, { id: mineId }, headers)).selection?.id).toBe(mineId);
+    await adminQueryRefused(AuthMarkets, {}, headers, 'markets');
+  });
+});
+
+// ---------------------------------------------------------------- malformed ids
+
+describe('a malformed selection id', () => {
+  it.each([
+    { caller: 'the admin', session: false },
+    { caller: 'a session', session: true },
+  ])('is NOT_FOUND or null for $caller, not a crash', async ({ session }) => {
+    const selectionId = await createSelection(t);
+    const headers = session ? asSession(await handToSession(selectionId)) : asAdmin;
+    const before = await snapshot();
+
+    for (const id of ['not-a-uuid', '', `${NO_ID}x`, "1' OR '1'='1"]) {
+      expect((await run(AuthSelection, { id }, headers)).selection).toBeNull();
+      const results = [
+        (await run(AuthAdd, { input: { selectionId: id, sku: 'TEE-S', quantity: 1 } }, headers)).addSelectionItem,
+        (await run(AuthUpdate, { input: { selectionId: id, itemId: NO_ID, quantity: 1 } }, headers)).updateSelectionItem,
+        (await run(AuthRemove, { input: { selectionId: id, itemId: 'not-a-uuid' } }, headers)).removeSelectionItem,
+        (await run(AuthSetCountry, { input: { selectionId: id, countryCode: 'NO' } }, headers)).setShippingCountry,
+        (await run(AuthSetCustomer, { input: { selectionId: id, email: 'x@example.com' } }, headers)).setCustomer,
+      ];
+      for (const result of results) expect(is(result, 'NotFoundError').code).toBe('NOT_FOUND');
+    }
+    // A malformed item id of a real selection is NOT_FOUND too.
+    expect(is((await run(AuthUpdate, { input: { selectionId, itemId: 'not-a-uuid', quantity: 1 } }, headers)).updateSelectionItem, 'NotFoundError').code).toBe('NOT_FOUND');
+    expect(is((await run(AuthRemove, { input: { selectionId, itemId: 'not-a-uuid' } }, headers)).removeSelectionItem, 'NotFoundError').code).toBe('NOT_FOUND');
+    expect(await snapshot()).toEqual(before);
+  });
+});
