@@ -2,7 +2,7 @@
 import { db } from '../db/client.js';
 import { Forbidden, NotFound, ValidationFailed } from '../services/errors.js';
 import { importCatalog, setStock } from '../services/catalog.js';
-import { builder, adminOnly } from './builder.js';
+import { adminOnly, builder } from './builder.js';
 import { resultErrors } from './errors.js';
 
 export const Warehouse = builder.prismaObject('Warehouse', {

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { db } from '../db/client.js';
 import { LinkEventType as LinkEventTypeValues } from '../generated/prisma/enums.js';
 import { isUuid } from '../services/validate.js';
-import { builder, adminOnly } from './builder.js';
+import { adminOnly, builder, noRow } from './builder.js';
 import { notYet } from './pending.js';
 
 export const LinkEventType = builder.enumType(LinkEventTypeValues, {
@@ -55,7 +55,7 @@ builder.queryField('linkEvents', (t) =>
       if (args.after != null && !/^\d{1,19}$/.test(args.after)) {
         throw new GraphQLError('after must be a sequence from a LinkEvent', { extensions: { code: 'BAD_USER_INPUT' } });
       }
-      if (args.linkId != null && !isUuid(args.linkId)) return [];
+      if (args.linkId != null && !isUuid(args.linkId)) return noRow(query, []);
       return db().linkEvent.findMany({
         ...query,
         where: {

@@ -1,7 +1,7 @@
 // Shareable links: types and admin reads. Issuing and revoking land with issue #3.
 import { db } from '../db/client.js';
 import { ShareableLinkStatus as LinkStatusValues } from '../generated/prisma/enums.js';
-import { builder, adminOnly } from './builder.js';
+import { adminOnly, builder, noRow } from './builder.js';
 import { resultErrors } from './errors.js';
 import { Forbidden, LinkUnavailable, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from '../services/errors.js';
 import { isUuid } from '../services/validate.js';
@@ -46,7 +46,7 @@ builder.queryField('shareableLink', (t) =>
     nullable: true,
     description: 'Admin only. The link with this id, or null.',
     args: { id: t.arg.id({ description: 'The link\'s id.' }) },
-    resolve: (query, _root, { id }) => (isUuid(id) ? db().shareableLink.findUnique({ ...query, where: { id } }) : null),
+    resolve: (query, _root, { id }) => (isUuid(id) ? db().shareableLink.findUnique({ ...query, where: { id } }) : noRow(query, null)),
   }),
 );
 

@@ -5,7 +5,7 @@ import {
   Forbidden, IdempotencyConflict, NotFound, OutOfStock, SelectionStateFailed, ShippingUnavailable, ValidationFailed,
 } from '../services/errors.js';
 import { isUuid } from '../services/validate.js';
-import { builder, ownerOrAdmin } from './builder.js';
+import { builder, noRow, ownerOrAdmin } from './builder.js';
 import { resultErrors } from './errors.js';
 import { Money, SelectionTotals } from './money.js';
 import { notYet } from './pending.js';
@@ -73,7 +73,7 @@ builder.queryField('order', (t) =>
     unauthorizedResolver: () => null,
     args: { id: t.arg.id({ description: 'The order\'s id.' }) },
     resolve: (query, _root, { id }, ctx) => {
-      if (!isUuid(id)) return null;
+      if (!isUuid(id)) return noRow(query, null);
       const where = ctx.caller.kind === 'session' ? { id, sessionId: ctx.caller.sessionId } : { id };
       return db().order.findUnique({ ...query, where });
     },

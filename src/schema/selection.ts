@@ -7,7 +7,7 @@ import {
   addSelectionItem, createSelection, removeSelectionItem, setCustomer, setShippingCountry, updateSelectionItem,
   visibleSelection,
 } from '../services/selection.js';
-import { builder, adminOnly, ownerOrAdmin } from './builder.js';
+import { adminOnly, builder, noRow, ownerOrAdmin } from './builder.js';
 import { resultErrors } from './errors.js';
 import { shippingKey } from './loaders.js';
 import { Money, SelectionTotals } from './money.js';
@@ -116,7 +116,7 @@ builder.queryField('selection', (t) =>
     args: { id: t.arg.id({ description: 'The selection\'s id.' }) },
     resolve: (query, _root, { id }, ctx) => {
       const where = visibleSelection(ctx.caller, id);
-      return where ? db().selection.findUnique({ ...query, where }) : null;
+      return where ? db().selection.findUnique({ ...query, where }) : noRow(query, null);
     },
   }),
 );

@@ -2,7 +2,7 @@
 import { db } from '../db/client.js';
 import { Forbidden, ValidationFailed } from '../services/errors.js';
 import { setStatic } from '../services/static.js';
-import { builder, adminOnly } from './builder.js';
+import { adminOnly, builder, noRow } from './builder.js';
 import { resultErrors } from './errors.js';
 
 export const Static = builder.prismaObject('Static', {
@@ -20,7 +20,7 @@ builder.queryField('static', (t) =>
     nullable: true,
     description: 'Admin only. The stored payment_link template and other statics.',
     args: { name: t.arg.string({ description: 'The static\'s name.' }) },
-    resolve: (query, _root, { name }) => (name.length <= 100 ? db().static.findUnique({ ...query, where: { name } }) : null),
+    resolve: (query, _root, { name }) => (name.length <= 100 ? db().static.findUnique({ ...query, where: { name } }) : noRow(query, null)),
   }),
 );
 
