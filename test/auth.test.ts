@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminKey } from '../src/auth/admin-key.js';
 import { db } from '../src/db/client.js';
 import { graphql } from './gql/index.js';
-import { ADMIN_KEY, asAdmin, asSession, startTestApp } from './helpers/app.js';
+import { ADMIN_KEY, asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
@@ -167,17 +167,9 @@ const AuthLinkEvents = graphql(`
 
 type Headers = Record<string, string>;
 
-async function run<T, V>(document: TypedDocumentNode<T, V>, variables: V, headers: Headers): Promise<T> {
-  const response = await t.request(document, variables, headers);
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  expect(response.data).toBeTruthy();
-  return response.data!;
-}
+const run = <T, V>(document: TypedDocumentNode<T, V>, variables: V, headers: Headers) => t.data(document, variables, headers);
 
-function is<T extends { __typename: string }, N extends T['__typename']>(value: T, typename: N): Extract<T, { __typename: N }> {
-  expect(value.__typename, JSON.stringify(value)).toBe(typename);
-  return value as Extract<T, { __typename: N }>;
-}
+
 
 const NO_ID = '00000000-0000-4000-8000-000000000000';
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
 import type { SelCartFragment, SelLineFragment } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
-import { asAdmin, asSession, startTestApp } from './helpers/app.js';
+import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
@@ -132,19 +132,10 @@ const SelGet = graphql(`
 
 type Headers = Record<string, string>;
 
-/** Runs a document and fails on GraphQL errors: every expected failure is data. */
-async function run<T, V>(document: TypedDocumentNode<T, V>, variables: V, headers: Headers = asAdmin): Promise<T> {
-  const response = await t.request(document, variables, headers);
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  expect(response.data).toBeTruthy();
-  return response.data!;
-}
+/** Runs a document, as the admin unless told otherwise, and fails on GraphQL errors. */
+const run = <T, V>(document: TypedDocumentNode<T, V>, variables: V, headers: Headers = asAdmin) => t.data(document, variables, headers);
 
-/** Narrows a result union to one member, failing with the whole result otherwise. */
-function is<T extends { __typename: string }, N extends T['__typename']>(value: T, typename: N): Extract<T, { __typename: N }> {
-  expect(value.__typename, JSON.stringify(value)).toBe(typename);
-  return value as Extract<T, { __typename: N }>;
-}
+
 
 const add = async (input: { selectionId: string; sku: string; quantity: number; unitPrice?: string }, headers?: Headers) =>
   (await run(SelAdd, { input }, headers)).addSelectionItem;

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import pg from 'pg';
+import { expect } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -22,6 +23,8 @@ export interface TestApp {
   database: Database;
   /** Runs a typed document; `headers` default to none (anonymous). */
   request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Like request, but fails the test on GraphQL errors: every expected failure is data. */
+  data<T, V>(document: TypedDocumentNode<T, V>, variables: V, headers: Record<string, string>): Promise<T>;
   /** Like request, as the admin, and fails the test on GraphQL errors. */
   admin<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<T>;
   stop(): Promise<void>;
@@ -75,6 +78,12 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     app,
     database,
     request,
+    async data(document, variables, headers) {
+      const response = await request(document, variables, headers);
+      expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+      expect(response.data).toBeTruthy();
+      return response.data!;
+    },
     async admin(document, variables) {
       const result = await request(document, variables, asAdmin);
       if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
@@ -85,4 +94,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await drop();
     },
   };
+}
+
+/** Narrows a result union to one member, failing with the whole result otherwise. */
+export function is<T extends { __typename: string }, N extends T['__typename']>(value: T, typename: N): Extract<T, { __typename: N }> {
+  expect(value.__typename, JSON.stringify(value)).toBe(typename);
+  return value as Extract<T, { __typename: N }>;
 }
