@@ -67,10 +67,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     graphiql: config.production ? false : { title: 'Linkcart', subscriptionsProtocol: 'WS' },
     landingPage: false,
     logging: config.production ? 'warn' : 'info',
-    context: async ({ request, connectionParams }) => ({
-      caller: await callers.resolve(credentialsOf(request, connectionParams)),
-      loaders: createLoaders(),
-    }),
+    context: async ({ request, connectionParams }) => {
+      const credentials = credentialsOf(request, connectionParams);
+      const caller = await callers.resolve(credentials);
+      return {
+        caller,
+        sessionToken: caller.kind === 'session' ? (credentials.sessionToken?.trim() ?? null) : null,
+        publicUrl: config.publicUrl,
+        loaders: createLoaders(),
+      };
+    },
     plugins: [
       useReadinessCheck({
         endpoint: '/readyz',

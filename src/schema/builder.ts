@@ -16,6 +16,10 @@ import type { Loaders } from './loaders.js';
 
 export interface Context {
   caller: Caller;
+  /** The X-Session-Token the caller sent, when it resolved to a session. */
+  sessionToken: string | null;
+  /** The server's own base URL, for default link URLs. */
+  publicUrl: string;
   loaders: Loaders;
 }
 

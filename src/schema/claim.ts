@@ -1,9 +1,9 @@
-// Claims: a storefront's own copy of a link's selection. claimSelection lands with issue #3.
+// Claims: a storefront's own copy of a link's selection.
 import { LinkUnavailable, RateLimited, ValidationFailed } from '../services/errors.js';
 import { db } from '../db/client.js';
 import { builder } from './builder.js';
 import { resultErrors } from './errors.js';
-import { notYet } from './pending.js';
+import { claimSelection } from '../services/link.js';
 
 export const Claim = builder.prismaObject('Claim', {
   description: 'One claimant\'s claim of a shareable link.',
@@ -51,6 +51,6 @@ builder.mutationField('claimSelection', (t) =>
     description: 'Public. Claims a shareable link: a copy of its selection for this claimant, and a session token.',
     errors: resultErrors('ClaimSelection', [LinkUnavailable, RateLimited, ValidationFailed]),
     args: { input: t.arg({ type: ClaimSelectionInput, description: 'The hash pair.' }) },
-    resolve: () => notYet('claimSelection', 3),
+    resolve: (_root, { input }, ctx) => claimSelection(ctx.caller, input, ctx.sessionToken),
   }),
 );

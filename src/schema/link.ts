@@ -1,11 +1,12 @@
-// Shareable links: types and admin reads. Issuing and revoking land with issue #3.
+// Shareable links: types, admin reads, issuing and revoking.
 import { db } from '../db/client.js';
 import { ShareableLinkStatus as LinkStatusValues } from '../generated/prisma/enums.js';
+import type { ShareableLinkStatus as ShareableLinkStatusValue } from '../generated/prisma/enums.js';
+import { effectiveStatus, issueShareableLink, revokeShareableLink } from '../services/link.js';
 import { adminOnly, builder, noRow } from './builder.js';
 import { resultErrors } from './errors.js';
 import { Forbidden, LinkUnavailable, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from '../services/errors.js';
 import { isUuid } from '../services/validate.js';
-import { notYet } from './pending.js';
 
 export const ShareableLinkStatus = builder.enumType(LinkStatusValues, {
   name: 'ShareableLinkStatus',
@@ -22,7 +23,12 @@ export const ShareableLink = builder.prismaObject('ShareableLink', {
   description: 'A one-time link to a copy of an admin-built selection.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Unique id.' }),
-    status: t.expose('status', { type: ShareableLinkStatus, description: 'Whether it can still be claimed.' }),
+    status: t.field({
+      type: ShareableLinkStatus,
+      description: 'Whether it can still be claimed. An ACTIVE link past its expiresAt shows EXPIRED.',
+      select: { status: true, expiresAt: true },
+      resolve: (link) => effectiveStatus(link) as ShareableLinkStatusValue,
+    }),
     hash1: t.exposeString('hash1', { description: 'The public half of the hash pair (the %basket% of the link template).' }),
     selection: t.relation('selection', {
       nullable: true,
@@ -48,6 +54,30 @@ builder.queryField('shareableLink', (t) =>
     args: { id: t.arg.id({ description: 'The link\'s id.' }) },
     resolve: (query, _root, { id }) => (isUuid(id) ? db().shareableLink.findUnique({ ...query, where: { id } }) : noRow(query, null)),
   }),
+);
+
+builder.queryField('shareableLinks', (t) =>
+  t.prismaConnection(
+    {
+      ...adminOnly,
+      type: 'ShareableLink',
+      cursor: 'id',
+      description: 'Admin only. Links, newest first, a page at a time (at most 100), optionally of one status.',
+      args: { status: t.arg({ type: ShareableLinkStatus, required: false, description: 'Only links that show this status.' }) },
+      resolve: (query, _root, { status }) => {
+        const now = new Date();
+        const unexpired = { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
+        const where =
+          status === 'ACTIVE' ? { status, ...unexpired }
+          : status === 'EXPIRED' ? { OR: [{ status }, { status: 'ACTIVE' as const, expiresAt: { lte: now } }] }
+          : status ? { status }
+          : {};
+        return db().shareableLink.findMany({ ...query, where, orderBy: { id: 'desc' } });
+      },
+    },
+    { name: 'ShareableLinkConnection', description: 'A page of shareable links.' },
+    { name: 'ShareableLinkEdge', description: 'One shareable link and its cursor.' },
+  ),
 );
 
 const IssueShareableLinkInput = builder.inputType('IssueShareableLinkInput', {
@@ -97,7 +127,7 @@ builder.mutationFields((t) => ({
     description: 'Admin. Issues a one-time link to the selection; an ACTIVE link of the same selection is revoked.',
     errors: resultErrors('IssueShareableLink', [ValidationFailed, NotFound, Forbidden, SelectionStateFailed, ShippingUnavailable]),
     args: { input: t.arg({ type: IssueShareableLinkInput, description: 'The selection and the link options.' }) },
-    resolve: () => notYet('issueShareableLink', 3),
+    resolve: (_root, { input }, ctx) => issueShareableLink(input, ctx.publicUrl),
   }),
   revokeShareableLink: t.field({
     ...adminOnly,
@@ -105,6 +135,6 @@ builder.mutationFields((t) => ({
     description: 'Admin. Revokes an ACTIVE link: new claims get LINK_REVOKED.',
     errors: resultErrors('RevokeShareableLink', [NotFound, Forbidden, LinkUnavailable]),
     args: { input: t.arg({ type: RevokeShareableLinkInput, description: 'The link.' }) },
-    resolve: () => notYet('revokeShareableLink', 3),
+    resolve: (_root, { input }) => revokeShareableLink(input),
   }),
 }));

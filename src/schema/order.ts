@@ -1,4 +1,4 @@
-// Orders: read by admins and by the session that placed them. placeOrder lands with issue #3.
+// Orders: placed by the owning session (or an admin), read by admins and by that session.
 import { db } from '../db/client.js';
 import { OrderStatus as OrderStatusValues } from '../generated/prisma/enums.js';
 import {
@@ -8,7 +8,7 @@ import { isUuid } from '../services/validate.js';
 import { builder, noRow, ownerOrAdmin } from './builder.js';
 import { resultErrors } from './errors.js';
 import { Money, SelectionTotals } from './money.js';
-import { notYet } from './pending.js';
+import { placeOrder } from '../services/order.js';
 
 export const OrderStatus = builder.enumType(OrderStatusValues, {
   name: 'OrderStatus',
@@ -108,6 +108,6 @@ builder.mutationField('placeOrder', (t) =>
       ValidationFailed, NotFound, Forbidden, SelectionStateFailed, OutOfStock, ShippingUnavailable, IdempotencyConflict,
     ]),
     args: { input: t.arg({ type: PlaceOrderInput, description: 'The selection and an idempotency key.' }) },
-    resolve: () => notYet('placeOrder', 3),
+    resolve: (_root, { input }, ctx) => placeOrder(ctx.caller, input),
   }),
 );

@@ -27,6 +27,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NOT_COUNTRIES = new Set(['EU', 'EZ', 'UN', 'UK', 'QO', 'XA', 'XB', 'ZZ', 'AC', 'CP', 'DG', 'EA', 'IC', 'TA']);
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
 
+export function hasControlCharacters(value: string): boolean {
+  return CONTROL.test(value);
+}
+
 /** False for a string with a lone UTF-16 surrogate, which the database would alter. */
 export function isWellFormed(value: string): boolean {
   return (value as string & { isWellFormed(): boolean }).isWellFormed();
@@ -55,7 +59,7 @@ export function checkText(value: string, path: string[], max: number = LIMITS.na
   if (!isWellFormed(trimmed)) throw new ValidationFailed('Not valid Unicode (a lone surrogate)', path);
   // Characters as the database counts them: code points, not UTF-16 units.
   if ([...trimmed].length > max) throw new ValidationFailed(`At most ${max} characters`, path);
-  if (CONTROL.test(trimmed)) throw new ValidationFailed('Control characters are not allowed', path);
+  if (hasControlCharacters(trimmed)) throw new ValidationFailed('Control characters are not allowed', path);
   return trimmed;
 }
 
@@ -75,7 +79,7 @@ export function checkCurrency(value: string, path: string[]): string {
 /** An e-mail address, lower-cased. */
 export function checkEmail(value: string, path: string[]): string {
   const email = value.trim().toLowerCase();
-  if (email.length > LIMITS.email || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || CONTROL.test(email)) {
+  if (email.length > LIMITS.email || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || hasControlCharacters(email)) {
     throw new ValidationFailed('Not a valid e-mail address', path);
   }
   return email;

@@ -32,6 +32,28 @@ export const CreateSelection = graphql(`
   }
 `);
 
+export const AddItem = graphql(`
+  mutation TestAddItem($input: AddSelectionItemInput!) {
+    addSelectionItem(input: $input) {
+      __typename
+      ... on Error { message code }
+      ... on AddSelectionItemSuccess { item { id } }
+    }
+  }
+`);
+
+export const IssueLink = graphql(`
+  mutation TestIssueLink($input: IssueShareableLinkInput!) {
+    issueShareableLink(input: $input) {
+      __typename
+      ... on Error { message code }
+      ... on ValidationError { path }
+      ... on ShippingUnavailableError { countryCode }
+      ... on IssueShareableLinkSuccess { hash2 url link { id hash1 status lockItems ignoreShipping ignoreTax expiresAt } }
+    }
+  }
+`);
+
 /**
  * Warehouses W1, W2; pricelists SEK (SEK, 2 digits), JPY (JPY, 0 digits), KWD (KWD, 3 digits);
  * market SE (SE, NO, DK; W1 then W2) with shipping in SEK to SE (49.00) and NO (99.00), none

@@ -1,0 +1,231 @@
+// Shareable links: issued and revoked by admins, claimed by anyone holding both hashes
+// (DESIGN.md §1 steps 2–3).
+import type { Caller } from '../auth/caller.js';
+import { digest, randomSecret, sameDigest } from '../auth/secrets.js';
+import { createSession } from '../auth/session.js';
+import { db } from '../db/client.js';
+import { recordEvents } from '../events/outbox.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { LinkUnavailable, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from './errors.js';
+import { hasShipping } from './selection.js';
+import { PAYMENT_LINK } from './static.js';
+import { isUuid } from './validate.js';
+
+type Tx = Prisma.TransactionClient;
+
+const transactionOptions = { maxWait: 5_000, timeout: 15_000 };
+
+/** hash1: 96 random bits, public. hash2: 256 random bits, secret, stored as SHA-256 only. */
+const HASH1_BYTES = 12;
+const HASH2_BYTES = 32;
+const HASH_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+// Compared against when hash1 matches nothing, so every LINK_NOT_FOUND costs the same work.
+const NO_DIGEST = digest('no link has this digest');
+
+export interface IssueShareableLinkInput {
+  selectionId: string;
+  lockItems: boolean;
+  ignoreShipping?: boolean | null;
+  ignoreTax?: boolean | null;
+  expiresAt?: Date | null;
+}
+
+export interface IssuedLink {
+  linkId: string;
+  hash2: string;
+  url: string;
+}
+
+/** The payment_link static, or PUBLIC_URL/selection/%basket%/%hash%, with the hashes filled in. */
+function linkUrl(template: string | undefined, publicUrl: string, hash1: string, hash2: string): string {
+  return (template ?? `${publicUrl}/selection/%basket%/%hash%`)
+    .replaceAll('%basket%', encodeURIComponent(hash1))
+    .replaceAll('%hash%', encodeURIComponent(hash2));
+}
+
+/**
+ * Issues a link to an admin-built selection. An ACTIVE link of the same selection is revoked
+ * (the link is re-sent). Refused for an empty selection (SELECTION_EMPTY) or one whose country
+ * cannot be shipped to (SHIPPING_UNAVAILABLE): caught now, not at the customer's checkout.
+ */
+export async function issueShareableLink(input: IssueShareableLinkInput, publicUrl: string): Promise<IssuedLink> {
+  if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+    throw new ValidationFailed('expiresAt must be in the future', ['input', 'expiresAt']);
+  }
+  if (!isUuid(input.selectionId)) throw new NotFound('No such selection');
+  return db().$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ id: string; status: string; sessionId: string | null; marketId: string; pricelistId: string; countryCode: string }[]>`
+      SELECT id, status::text AS status, "sessionId", "marketId", "pricelistId", "countryCode"
+      FROM "Selection" WHERE id = ${input.selectionId}::uuid FOR UPDATE`;
+    const selection = rows[0];
+    if (!selection) throw new NotFound('No such selection');
+    if (selection.sessionId !== null) {
+      throw new ValidationFailed('Only an admin-built selection can be shared, not a claimed copy', ['input', 'selectionId']);
+    }
+    if (selection.status !== 'OPEN') throw new SelectionStateFailed('SELECTION_CLOSED', `The selection is ${selection.status.toLowerCase()}`);
+    const [items, shippable, template] = await Promise.all([
+      tx.selectionItem.count({ where: { selectionId: selection.id } }),
+      hasShipping(tx, selection.marketId, selection.pricelistId, selection.countryCode),
+      tx.static.findUnique({ where: { name: PAYMENT_LINK }, select: { content: true } }),
+    ]);
+    if (items === 0) throw new SelectionStateFailed('SELECTION_EMPTY', 'The selection has no items to share');
+    if (!shippable) {
+      const market = await tx.market.findUniqueOrThrow({ where: { id: selection.marketId }, select: { code: true } });
+      throw new ShippingUnavailable(selection.countryCode, market.code);
+    }
+
+    const replaced = await tx.shareableLink.findMany({ where: { selectionId: selection.id, status: 'ACTIVE' }, select: { id: true } });
+    if (replaced.length > 0) {
+      await tx.shareableLink.updateMany({
+        where: { id: { in: replaced.map((l) => l.id) } },
+        data: { status: 'REVOKED', revokedAt: new Date() },
+      });
+    }
+    const hash1 = randomSecret(HASH1_BYTES);
+    const hash2 = randomSecret(HASH2_BYTES);
+    const link = await tx.shareableLink.create({
+      data: {
+        hash1,
+        hash2Digest: digest(hash2),
+        selectionId: selection.id,
+        lockItems: input.lockItems,
+        ignoreShipping: input.ignoreShipping ?? false,
+        ignoreTax: input.ignoreTax ?? false,
+        expiresAt: input.expiresAt ?? null,
+      },
+      select: { id: true },
+    });
+    await recordEvents(tx, [
+      ...replaced.map((l) => ({ type: 'REVOKED' as const, linkId: l.id })),
+      { type: 'ISSUED', linkId: link.id },
+    ]);
+    return { linkId: link.id, hash2, url: linkUrl(template?.content, publicUrl, hash1, hash2) };
+  }, transactionOptions);
+}
+
+/** Revokes an ACTIVE link: later claims get LINK_REVOKED; copies already claimed stay. */
+export async function revokeShareableLink(input: { linkId: string }): Promise<{ linkId: string }> {
+  if (!isUuid(input.linkId)) throw new NotFound('No such link');
+  return db().$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ id: string; status: string; expiresAt: Date | null }[]>`
+      SELECT id, status::text AS status, "expiresAt" FROM "ShareableLink" WHERE id = ${input.linkId}::uuid FOR UPDATE`;
+    const link = rows[0];
+    if (!link) throw new NotFound('No such link');
+    const unavailable = unavailableReason(link);
+    if (unavailable) throw unavailable;
+    await tx.shareableLink.update({ where: { id: link.id }, data: { status: 'REVOKED', revokedAt: new Date() } });
+    await recordEvents(tx, [{ type: 'REVOKED', linkId: link.id }]);
+    return { linkId: link.id };
+  }, transactionOptions);
+}
+
+/** The status a link shows: an ACTIVE link past its expiresAt is EXPIRED. */
+export function effectiveStatus(link: { status: string; expiresAt: Date | null }, now = new Date()) {
+  return link.status === 'ACTIVE' && link.expiresAt !== null && link.expiresAt <= now ? 'EXPIRED' : link.status;
+}
+
+function unavailableReason(link: { status: string; expiresAt: Date | null }): LinkUnavailable | null {
+  switch (effectiveStatus(link)) {
+    case 'CONSUMED':
+      return new LinkUnavailable('LINK_USED', 'This link was already used for a purchase');
+    case 'REVOKED':
+      return new LinkUnavailable('LINK_REVOKED', 'This link was revoked');
+    case 'EXPIRED':
+      return new LinkUnavailable('LINK_EXPIRED', 'This link has expired');
+    default:
+      return null;
+  }
+}
+
+export interface ClaimResult {
+  claimId: string;
+  selectionId: string;
+  sessionToken: string;
+}
+
+const notFound = () => new LinkUnavailable('LINK_NOT_FOUND', 'No link matches these hashes');
+
+/**
+ * Claims a link: copies its selection (items with their prices and price locks, market,
+ * pricelist, country, customer, and the link's options) for the caller and returns the
+ * session token. A session that already claimed this link gets that claim back.
+ *
+ * The link row is read FOR SHARE: claims run side by side, but never alongside the purchase
+ * that consumes the link (FOR UPDATE), so each claim lands wholly before it (a copy) or after
+ * it (LINK_USED).
+ */
+export async function claimSelection(
+  caller: Caller,
+  input: { hash1: string; hash2: string },
+  sessionToken: string | null,
+): Promise<ClaimResult> {
+  const wellFormed = HASH_PATTERN.test(input.hash1) && HASH_PATTERN.test(input.hash2);
+  const offered = digest(wellFormed ? input.hash2 : '');
+  return db().$transaction(async (tx) => {
+    const rows = wellFormed
+      ? await tx.$queryRaw<{ id: string; status: string; expiresAt: Date | null; hash2Digest: Uint8Array; selectionId: string | null; lockItems: boolean; ignoreShipping: boolean; ignoreTax: boolean }[]>`
+          SELECT id, status::text AS status, "expiresAt", "hash2Digest", "selectionId", "lockItems", "ignoreShipping", "ignoreTax"
+          FROM "ShareableLink" WHERE hash1 = ${input.hash1} FOR SHARE`
+      : [];
+    const link = rows[0];
+    const matches = sameDigest(offered, link?.hash2Digest ?? NO_DIGEST);
+    if (!link || !matches || !wellFormed) throw notFound();
+
+    if (caller.kind === 'session' && sessionToken) {
+      const existing = await tx.claim.findUnique({
+        where: { linkId_sessionId: { linkId: link.id, sessionId: caller.sessionId } },
+        select: { id: true, selectionId: true },
+      });
+      if (existing) return { claimId: existing.id, selectionId: existing.selectionId, sessionToken };
+    }
+    const unavailable = unavailableReason(link);
+    if (unavailable) throw unavailable;
+    if (!link.selectionId) throw new LinkUnavailable('LINK_USED', 'This link was already used for a purchase');
+
+    return copyForClaim(tx, caller, sessionToken, link as typeof link & { selectionId: string });
+  }, transactionOptions);
+}
+
+async function copyForClaim(
+  tx: Tx,
+  caller: Caller,
+  sessionToken: string | null,
+  link: { id: string; selectionId: string; lockItems: boolean; ignoreShipping: boolean; ignoreTax: boolean },
+): Promise<ClaimResult> {
+  const original = await tx.selection.findUniqueOrThrow({
+    where: { id: link.selectionId },
+    select: {
+      marketId: true,
+      pricelistId: true,
+      countryCode: true,
+      customerId: true,
+      items: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { variantId: true, quantity: true, unitPrice: true, priceLocked: true, createdAt: true } },
+    },
+  });
+  // A storefront that already holds a session keeps it; anyone else gets a new one.
+  const session = caller.kind === 'session' && sessionToken
+    ? { sessionId: caller.sessionId, token: sessionToken }
+    : await createSession(tx);
+  const copy = await tx.selection.create({
+    data: {
+      marketId: original.marketId,
+      pricelistId: original.pricelistId,
+      countryCode: original.countryCode,
+      customerId: original.customerId,
+      sessionId: session.sessionId,
+      locked: link.lockItems,
+      ignoreShipping: link.ignoreShipping,
+      ignoreTax: link.ignoreTax,
+    },
+    select: { id: true },
+  });
+  // createMany keeps the order: ids are time-ordered (uuid v7) and createdAt is copied.
+  await tx.selectionItem.createMany({ data: original.items.map((item) => ({ ...item, selectionId: copy.id })) });
+  const claim = await tx.claim.create({
+    data: { linkId: link.id, sessionId: session.sessionId, selectionId: copy.id },
+    select: { id: true },
+  });
+  await recordEvents(tx, [{ type: 'CLAIMED', linkId: link.id, claimId: claim.id }]);
+  return { claimId: claim.id, selectionId: copy.id, sessionToken: session.token };
+}

@@ -1,0 +1,247 @@
+// Placing an order (DESIGN.md §1 step 5): one transaction that checks the selection, takes
+// stock from the market's warehouses in allocation order, snapshots lines and totals, and
+// consumes the link on the first purchase from any of its claims.
+import type { Caller } from '../auth/caller.js';
+import { db } from '../db/client.js';
+import { recordEvents } from '../events/outbox.js';
+import type { LinkEventInput } from '../events/outbox.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import {
+  IdempotencyConflict, NotFound, OutOfStock, SelectionStateFailed, ShippingUnavailable, ValidationFailed,
+} from './errors.js';
+import type { StockShortage } from './errors.js';
+import { computeTotals, parseRate } from './money.js';
+import { visibleSelection } from './selection.js';
+import { LIMITS, hasControlCharacters, isWellFormed } from './validate.js';
+
+type Tx = Prisma.TransactionClient;
+
+export interface PlaceOrderInput {
+  selectionId: string;
+  idempotencyKey: string;
+}
+
+interface LockedSelection {
+  id: string;
+  status: string;
+  sessionId: string | null;
+  marketId: string;
+  pricelistId: string;
+  countryCode: string;
+  customerId: string | null;
+  ignoreShipping: boolean;
+  ignoreTax: boolean;
+  currency: string;
+}
+
+function checkKey(key: string): string {
+  if (key.length === 0 || key.length > LIMITS.idempotencyKey || hasControlCharacters(key) || !isWellFormed(key)) {
+    throw new ValidationFailed(`An idempotency key is 1–${LIMITS.idempotencyKey} printable characters`, ['input', 'idempotencyKey']);
+  }
+  return key;
+}
+
+/**
+ * Places the order, or returns the order this idempotency key already placed for this
+ * selection. Locks rows in one order — this selection, the link's admin selection, the stock
+ * rows (sorted), the link — which issuing (admin selection, then links) and claiming (the
+ * link) never reverse, so no two of them deadlock. A failure rolls everything back.
+ */
+export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promise<{ orderId: string }> {
+  const key = checkKey(input.idempotencyKey);
+  const where = visibleSelection(caller, input.selectionId);
+  if (!where) throw new NotFound('No such selection');
+  try {
+    return await db().$transaction((tx) => placeLocked(tx, where.id!, where.sessionId as string | undefined, key), {
+      maxWait: 10_000,
+      timeout: 20_000,
+    });
+  } catch (error) {
+    // Two first attempts with one key raced for different selections: the loser sees the key.
+    if (isUniqueViolation(error)) {
+      const record = await db().idempotencyKey.findUnique({ where: { key }, select: { selectionId: true, orderId: true } });
+      if (record && record.selectionId === input.selectionId) return { orderId: record.orderId };
+      if (record) throw new IdempotencyConflict();
+    }
+    throw error;
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002';
+}
+
+async function placeLocked(tx: Tx, selectionId: string, ownerSessionId: string | undefined, key: string): Promise<{ orderId: string }> {
+  const rows = await tx.$queryRaw<LockedSelection[]>`
+    SELECT s.id, s.status::text AS status, s."sessionId", s."marketId", s."pricelistId", s."countryCode", s."customerId",
+           s."ignoreShipping", s."ignoreTax", p.currency
+    FROM "Selection" s JOIN "Pricelist" p ON p.id = s."pricelistId"
+    WHERE s.id = ${selectionId}::uuid
+    FOR UPDATE OF s`;
+  const selection = rows[0];
+  if (!selection || (ownerSessionId !== undefined && selection.sessionId !== ownerSessionId)) throw new NotFound('No such selection');
+
+  // Under the selection lock, a retry with the same key sees the first attempt's record.
+  const previous = await tx.idempotencyKey.findUnique({ where: { key }, select: { selectionId: true, orderId: true } });
+  if (previous) {
+    if (previous.selectionId !== selection.id) throw new IdempotencyConflict();
+    return { orderId: previous.orderId };
+  }
+  if (selection.status !== 'OPEN') throw new SelectionStateFailed('SELECTION_CLOSED', `The selection is ${selection.status.toLowerCase()}`);
+
+  const items = await tx.selectionItem.findMany({
+    where: { selectionId: selection.id },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    select: { variantId: true, quantity: true, unitPrice: true, variant: { select: { sku: true, name: true } } },
+  });
+  if (items.length === 0) throw new SelectionStateFailed('SELECTION_EMPTY', 'The selection has no items');
+  if (!selection.customerId) throw new ValidationFailed('Attach a customer first (setCustomer)', ['input', 'selectionId']);
+
+  const [shipping, taxRule, market] = await Promise.all([
+    tx.shippingRate.findUnique({
+      where: { marketId_pricelistId_countryCode: { marketId: selection.marketId, pricelistId: selection.pricelistId, countryCode: selection.countryCode } },
+      select: { amount: true },
+    }),
+    tx.taxRule.findUnique({ where: { countryCode: selection.countryCode }, select: { rate: true } }),
+    tx.market.findUniqueOrThrow({
+      where: { id: selection.marketId },
+      select: { code: true, countries: true, warehouses: { orderBy: { position: 'asc' }, select: { warehouseId: true } } },
+    }),
+  ]);
+  if (!shipping || !market.countries.includes(selection.countryCode)) throw new ShippingUnavailable(selection.countryCode, market.code);
+
+  // Lock order, the same in every transaction that takes these locks: this selection, the
+  // link's admin selection, the stock rows, the link row (see settleLink and link.ts).
+  const claim = await tx.claim.findUnique({ where: { selectionId: selection.id }, select: { id: true, linkId: true } });
+  if (claim) await lockAdminSelectionOf(tx, claim.linkId);
+  await takeStock(tx, items, market.warehouses.map((w) => w.warehouseId));
+
+  const totals = computeTotals({
+    lines: items,
+    shippingRate: shipping.amount,
+    taxRate: taxRule ? parseRate(taxRule.rate.toFixed(4), ['taxRule']) : null,
+    ignoreShipping: selection.ignoreShipping,
+    ignoreTax: selection.ignoreTax,
+  });
+  const order = await tx.order.create({
+    data: {
+      selectionId: selection.id,
+      customerId: selection.customerId,
+      sessionId: selection.sessionId,
+      claimId: claim?.id ?? null,
+      linkId: claim?.linkId ?? null,
+      countryCode: selection.countryCode,
+      currency: selection.currency,
+      ...totals,
+      items: {
+        createMany: {
+          data: items.map((item, position) => ({
+            position,
+            variantId: item.variantId,
+            sku: item.variant.sku,
+            name: item.variant.name,
+            quantity: item.quantity,
+            unitPrice: item.unitPrice,
+            lineTotal: item.unitPrice * BigInt(item.quantity),
+          })),
+        },
+      },
+    },
+    select: { id: true },
+  });
+  await tx.idempotencyKey.create({ data: { key, selectionId: selection.id, orderId: order.id } });
+  await tx.selection.update({ where: { id: selection.id }, data: { status: 'ORDERED' } });
+
+  const events = claim ? await settleLink(tx, claim.linkId, claim.id, order.id) : await retireLinksOf(tx, selection.id);
+  await recordEvents(tx, events);
+  return { orderId: order.id };
+}
+
+/**
+ * Takes each SKU's quantity from the warehouses in allocation order, never below zero. Stock
+ * rows are locked in one global order (variant, warehouse), so carts over the same SKUs in
+ * any order cannot deadlock; the decrement is conditional as a second guard.
+ */
+async function takeStock(
+  tx: Tx,
+  items: { variantId: string; quantity: number; variant: { sku: string } }[],
+  warehouseIds: string[],
+): Promise<void> {
+  const wanted = new Map<string, { sku: string; quantity: number }>();
+  for (const item of items) {
+    const entry = wanted.get(item.variantId) ?? { sku: item.variant.sku, quantity: 0 };
+    entry.quantity += item.quantity;
+    wanted.set(item.variantId, entry);
+  }
+  const variantIds = [...wanted.keys()].sort();
+  const levels = warehouseIds.length === 0 ? [] : await tx.$queryRaw<{ variantId: string; warehouseId: string; quantity: number }[]>`
+    SELECT "variantId", "warehouseId", quantity FROM "StockLevel"
+    WHERE "variantId" = ANY(${variantIds}::uuid[]) AND "warehouseId" = ANY(${warehouseIds}::uuid[])
+    ORDER BY "variantId", "warehouseId"
+    FOR UPDATE`;
+  const stockOf = new Map(levels.map((l) => [`${l.variantId}|${l.warehouseId}`, l.quantity]));
+
+  const shortages: StockShortage[] = [];
+  const takes: { variantId: string; warehouseId: string; quantity: number }[] = [];
+  for (const variantId of variantIds) {
+    const { sku, quantity } = wanted.get(variantId)!;
+    let remaining = quantity;
+    let available = 0;
+    for (const warehouseId of warehouseIds) {
+      const inStock = stockOf.get(`${variantId}|${warehouseId}`) ?? 0;
+      available += inStock;
+      const take = Math.min(inStock, remaining);
+      if (take > 0) takes.push({ variantId, warehouseId, quantity: take });
+      remaining -= take;
+    }
+    if (remaining > 0) shortages.push({ sku, requested: quantity, available });
+  }
+  if (shortages.length > 0) throw new OutOfStock(shortages.sort((a, b) => a.sku.localeCompare(b.sku)));
+
+  for (const take of takes) {
+    const updated = await tx.$executeRaw`
+      UPDATE "StockLevel" SET quantity = quantity - ${take.quantity}, "updatedAt" = now()
+      WHERE "variantId" = ${take.variantId}::uuid AND "warehouseId" = ${take.warehouseId}::uuid AND quantity >= ${take.quantity}`;
+    if (updated !== 1) throw new Error('Stock changed under a row lock: refusing to oversell');
+  }
+}
+
+/**
+ * The first order from any claim of a link consumes it: the link becomes CONSUMED (kept for
+ * the audit trail) and its admin selection is deleted. Every order from a claim is recorded.
+ */
+async function settleLink(tx: Tx, linkId: string, claimId: string, orderId: string): Promise<LinkEventInput[]> {
+  const rows = await tx.$queryRaw<{ orderId: string | null; selectionId: string | null }[]>`
+    SELECT "orderId", "selectionId" FROM "ShareableLink" WHERE id = ${linkId}::uuid FOR UPDATE`;
+  const link = rows[0]!;
+  const events: LinkEventInput[] = [];
+  if (link.orderId === null) {
+    await tx.shareableLink.update({ where: { id: linkId }, data: { status: 'CONSUMED', consumedAt: new Date(), orderId } });
+    if (link.selectionId) await deleteAdminSelection(tx, link.selectionId);
+    events.push({ type: 'CONSUMED', linkId, claimId, orderId });
+  }
+  events.push({ type: 'ORDER_PLACED', linkId, claimId, orderId });
+  return events;
+}
+
+async function lockAdminSelectionOf(tx: Tx, linkId: string): Promise<void> {
+  const link = await tx.shareableLink.findUniqueOrThrow({ where: { id: linkId }, select: { selectionId: true } });
+  if (link.selectionId) await tx.$queryRaw`SELECT id FROM "Selection" WHERE id = ${link.selectionId}::uuid FOR UPDATE`;
+}
+
+/** The admin selection behind a consumed link: marked DELETED, detached from its links. */
+async function deleteAdminSelection(tx: Tx, selectionId: string): Promise<void> {
+  await tx.shareableLink.updateMany({ where: { selectionId }, data: { selectionId: null } });
+  await tx.selection.update({ where: { id: selectionId }, data: { status: 'DELETED' } });
+}
+
+/**
+ * An admin selection ordered directly (not through a claim) can no longer be shared: its
+ * ACTIVE link is revoked.
+ */
+async function retireLinksOf(tx: Tx, selectionId: string): Promise<LinkEventInput[]> {
+  const active = await tx.shareableLink.findMany({ where: { selectionId, status: 'ACTIVE' }, select: { id: true } });
+  if (active.length === 0) return [];
+  await tx.shareableLink.updateMany({ where: { id: { in: active.map((l) => l.id) } }, data: { status: 'REVOKED', revokedAt: new Date() } });
+  return active.map((l) => ({ type: 'REVOKED' as const, linkId: l.id }));
+}
