@@ -1,14 +1,15 @@
-// The README's worked example runs as written: its GraphQL documents, in order, give the
+// The README's worked example runs as written: its GraphQL documents, in order, sent the way
+// its shell helpers send them (`gql` as the admin, `shop` with the session token), give the
 // answers it shows.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { asAdmin, startTestApp } from './helpers/app.js';
+import { asAdmin, asSession, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 
 const readme = readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8');
 const example = readme.slice(readme.indexOf('## Worked example'), readme.indexOf('## Configuration'));
-const documents = [...example.matchAll(/<<EOF[^\n]*\n([\s\S]*?)\nEOF\n/g)].map((m) => m[1]!);
+const steps = [...example.matchAll(/(gql|shop) <<EOF[^\n]*\n([\s\S]*?)\nEOF\n/g)].map((m) => ({ helper: m[1]!, document: m[2]! }));
 const shownAnswer = example.match(/```json\n(.*)\n```/)?.[1];
 
 let t: TestApp;
@@ -17,30 +18,36 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-async function post(document: string): Promise<{ data?: Record<string, unknown>; errors?: unknown }> {
-  const response = await t.app.yoga.fetch('http://linkcart.test/graphql', {
-    method: 'POST',
-    headers: { ...asAdmin, 'content-type': 'application/graphql' },
-    body: document,
-  });
-  return (await response.json()) as never;
-}
+type Answer = { data?: Record<string, Record<string, unknown> | null>; errors?: unknown };
 
 it('runs the worked example as written', async () => {
-  expect(documents).toHaveLength(5);
+  expect(steps.map((s) => s.helper)).toEqual(['gql', 'gql', 'gql', 'gql', 'gql', 'gql', 'gql', 'shop', 'shop', 'gql']);
   expect(shownAnswer).toBeDefined();
-  const variables: Record<string, string> = {};
-  const answers = [];
-  for (const document of documents) {
-    const answer = await post(document.replace(/\$([A-Z]+)/g, (_, name: string) => variables[name] ?? `$${name}`));
+  const shell: Record<string, string> = {};
+  const answers: Answer[] = [];
+  for (const { helper, document } of steps) {
+    const headers = helper === 'gql' ? asAdmin : shell.TOKEN ? asSession(shell.TOKEN) : {};
+    const response = await t.app.yoga.fetch('http://linkcart.test/graphql', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/graphql' },
+      body: document.replace(/\$([A-Z0-9]+)/g, (_, name: string) => shell[name] ?? `$${name}`),
+    });
+    const answer = (await response.json()) as Answer;
     expect(answer.errors).toBeUndefined();
     for (const [field, value] of Object.entries(answer.data ?? {})) {
-      const typename = (value as { __typename?: string } | null)?.__typename;
-      if (typename) expect(typename, field).toMatch(/Success$/);
+      if (value && '__typename' in value) expect(value.__typename, field).toMatch(/Success$/);
     }
-    const created = (answer.data?.createSelection as { selection?: { id: string } } | undefined)?.selection?.id;
-    if (created) variables.SELECTION = created;
+    // What the example's shell lines keep from the answers.
+    const data = answer.data ?? {};
+    const created = data.createSelection as { selection: { id: string } } | undefined;
+    if (created) shell.SELECTION = created.selection.id;
+    const issued = data.issueShareableLink as { hash2: string; link: { id: string; hash1: string } } | undefined;
+    if (issued) Object.assign(shell, { LINK: issued.link.id, HASH1: issued.link.hash1, HASH2: issued.hash2 });
+    const claimed = data.claimSelection as { sessionToken: string; selection: { id: string } } | undefined;
+    if (claimed) Object.assign(shell, { TOKEN: claimed.sessionToken, COPY: claimed.selection.id });
     answers.push(answer);
   }
   expect(answers[3]).toEqual(JSON.parse(shownAnswer!));
+  expect(answers[8]!.data!.placeOrder).toMatchObject({ __typename: 'PlaceOrderSuccess', order: { status: 'CONFIRMED' } });
+  expect(answers[9]!.data!.shareableLink).toMatchObject({ status: 'CONSUMED', selection: null });
 });
