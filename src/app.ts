@@ -93,7 +93,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   const server: Server = createServer(yoga);
-  const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 1024 * 1024 });
   type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
   const wsServer = useServer(
     {
@@ -142,12 +142,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await new Promise<void>((resolve) => {
           sockets.close(() => resolve());
         });
+        // Ends server-sent-event streams before waiting for HTTP connections to finish.
+        await yoga.dispose();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 5_000).unref();
         });
-        await yoga.dispose();
         if (ownsDatabase) await database.close();
       })()),
   };

@@ -17,7 +17,13 @@ async function main() {
   }
   log(config.databaseUrl ? 'database: PostgreSQL (DATABASE_URL)' : `database: embedded PGlite in ${config.dataDir}`);
   const app = await buildApp(config, { log });
-  const url = await app.start();
+  let url: string;
+  try {
+    url = await app.start();
+  } catch (error) {
+    await app.stop();
+    throw error;
+  }
   log(`GraphQL on ${url}/graphql (HTTP, SSE and graphql-ws)${config.production ? '' : ' — GraphiQL in the browser'}`);
   if (!config.adminApiKey) log('no ADMIN_API_KEY set: create a key with `npm run admin:key -- --name <name>`');
 

@@ -55,3 +55,20 @@ describe('migrations', () => {
     });
   });
 });
+
+describe('migration files', () => {
+  it('have no ";" inside a comment (the pg adapter splits scripts at every ";")', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { migrationsDir } = await import('../src/db/migrate.js');
+    const offending = readdirSync(migrationsDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .flatMap((entry) =>
+        readFileSync(join(migrationsDir, entry.name, 'migration.sql'), 'utf8')
+          .split('\n')
+          .filter((line) => /--.*;/.test(line))
+          .map((line) => `${entry.name}: ${line}`),
+      );
+    expect(offending).toEqual([]);
+  });
+});

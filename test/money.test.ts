@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
 import { ValidationFailed } from '../src/services/errors.js';
 import {
-  computeTotals, divideRounded, formatMoney, formatRate, parseMoney, parseRate,
+  MAX_AMOUNT, computeTotals, divideRounded, formatMoney, formatRate, parseMoney, parseRate,
 } from '../src/services/money.js';
 import type { TotalsInput } from '../src/services/money.js';
 import { graphql } from './gql/index.js';
@@ -84,11 +84,12 @@ describe('parseMoney', () => {
     },
   );
 
-  it('refuses amounts above the maximum, 10^15 minor units by default', () => {
-    expect(parseMoney('10000000000000.00', 'SEK', PATH)).toBe(10n ** 15n);
-    expect(parseMoney('1000000000000000', 'JPY', PATH)).toBe(10n ** 15n);
-    expect(refusal(() => parseMoney('10000000000000.01', 'SEK', PATH)).message).toMatch(/too large/);
-    expect(refusal(() => parseMoney('1000000000000001', 'JPY', PATH)).path).toEqual(PATH);
+  it('refuses amounts above the maximum, 10^11 minor units by default', () => {
+    expect(MAX_AMOUNT).toBe(10n ** 11n);
+    expect(parseMoney('1000000000.00', 'SEK', PATH)).toBe(10n ** 11n);
+    expect(parseMoney('100000000000', 'JPY', PATH)).toBe(10n ** 11n);
+    expect(refusal(() => parseMoney('1000000000.01', 'SEK', PATH)).message).toMatch(/too large/);
+    expect(refusal(() => parseMoney('100000000001', 'JPY', PATH)).path).toEqual(PATH);
     expect(refusal(() => parseMoney('9'.repeat(30), 'SEK', PATH)).path).toEqual(PATH);
     expect(parseMoney('5.00', 'SEK', PATH, 500n)).toBe(500n);
     expect(refusal(() => parseMoney('5.01', 'SEK', PATH, 500n)).path).toEqual(PATH);
@@ -130,7 +131,7 @@ describe('formatMoney', () => {
 
   it('round-trips with parseMoney in every digit count', () => {
     for (const currency of ['SEK', 'JPY', 'KWD']) {
-      for (const minor of [0n, 1n, 9n, 10n, 99n, 100n, 101n, 999n, 1000n, 1001n, 123456789n, 10n ** 15n]) {
+      for (const minor of [0n, 1n, 9n, 10n, 99n, 100n, 101n, 999n, 1000n, 1001n, 123456789n, MAX_AMOUNT]) {
         expect(parseMoney(formatMoney(minor, currency), currency, PATH)).toBe(minor);
       }
     }
@@ -462,8 +463,12 @@ describe('totals through the API', () => {
 
   it('JPY: 2^53 + 1 yen stay exact through the database and the API', async () => {
     const id = await createSelection(t, { marketCode: 'JP', pricelistCode: 'JPY', countryCode: 'JP' });
-    const item = await add(id, 'TEE-S', 321, '28059810762433');
-    expect(item).toMatchObject({ quantity: 321, unitPrice: { amount: '28059810762433' }, lineTotal: { amount: '9007199254740993' } });
+    // 9 × (10,000 × 10^11) + 10,000 × 719925474 + 993 = 9007199254740993, within every limit.
+    for (let line = 0; line < 9; line++) {
+      expect(await add(id, 'TEE-S', 10_000, '100000000000')).toMatchObject({ lineTotal: { amount: '1000000000000000' } });
+    }
+    expect(await add(id, 'TEE-S', 10_000, '719925474')).toMatchObject({ lineTotal: { amount: '7199254740000' } });
+    expect(await add(id, 'TEE-S', 1, '993')).toMatchObject({ lineTotal: { amount: '993' } });
     expect(await totals(id)).toEqual({
       subtotal: ['9007199254740993', 'JPY'],
       shipping: ['500', 'JPY'],
@@ -474,14 +479,14 @@ describe('totals through the API', () => {
 
   it('SEK: the largest unit price times the largest quantity stays exact', async () => {
     const id = await createSelection(t);
-    const item = await add(id, 'TEE-S', 10_000, '10000000000000.00');
-    expect(item).toMatchObject({ unitPrice: { amount: '10000000000000.00' }, lineTotal: { amount: '100000000000000000.00' } });
-    // (10^19 + 4900) / 4 = 2500000000000001225 öre
+    const item = await add(id, 'TEE-S', 10_000, '1000000000.00');
+    expect(item).toMatchObject({ unitPrice: { amount: '1000000000.00' }, lineTotal: { amount: '10000000000000.00' } });
+    // (10^15 + 4900) / 4 = 250000000001225 öre
     expect(await totals(id)).toEqual({
-      subtotal: ['100000000000000000.00', 'SEK'],
+      subtotal: ['10000000000000.00', 'SEK'],
       shipping: ['49.00', 'SEK'],
-      tax: ['25000000000000012.25', 'SEK'],
-      grandTotal: ['125000000000000061.25', 'SEK'],
+      tax: ['2500000000012.25', 'SEK'],
+      grandTotal: ['12500000000061.25', 'SEK'],
     });
   });
 

@@ -1,6 +1,7 @@
 // The Prisma client on its driver adapter: embedded PGlite by default, PostgreSQL (pg) when
 // DATABASE_URL is set. One database per process; services import `db()` from here.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -27,6 +28,35 @@ export interface Database {
 }
 
 let current: Database | undefined;
+
+/**
+ * Only one process may open a PGlite data directory: a second would corrupt it. A pid file
+ * claims the directory; one left by a process that is gone is taken over.
+ */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true });
+  const pidFile = join(dir, 'linkcart.pid');
+  try {
+    await writeFile(pidFile, String(process.pid), { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const owner = Number(await readFile(pidFile, 'utf8').catch(() => ''));
+    if (owner && owner !== process.pid && isRunning(owner)) {
+      throw new Error(`${dir} is in use by process ${owner}: the embedded database can be opened by one process at a time (stop it, or set DATABASE_URL)`);
+    }
+    await writeFile(pidFile, String(process.pid));
+  }
+  return () => rm(pidFile, { force: true });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** The open database's Prisma client. */
 export function db(): PrismaClient {
@@ -56,10 +86,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     closeDriver = () => pool.end();
   } else {
     kind = 'pglite';
-    if (!options.dataDir.startsWith('memory://')) await mkdir(options.dataDir, { recursive: true });
-    const pglite = await PGlite.create(options.dataDir);
+    const inMemory = options.dataDir.startsWith('memory://');
+    const unlock = inMemory ? async () => {} : await lockDataDir(options.dataDir);
+    let pglite: PGlite;
+    try {
+      pglite = await PGlite.create(options.dataDir);
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
     factory = new PrismaPGlite(pglite);
-    closeDriver = () => pglite.close();
+    closeDriver = async () => {
+      await pglite.close();
+      await unlock();
+    };
   }
 
   try {
@@ -86,4 +126,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
   current = database;
   return database;
+}
+
+/** Prisma's error for a unique constraint that refused a write (P2002). */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002';
 }

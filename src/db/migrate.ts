@@ -79,7 +79,11 @@ export async function readMigrations(): Promise<MigrationList> {
   };
 }
 
-/** Applies every migration not yet recorded in `_prisma_migrations`; returns their names. */
+/**
+ * Applies every migration not yet recorded in `_prisma_migrations`; returns their names.
+ * The pg adapter runs a script statement by statement, split at ";", comments included:
+ * a ";" inside an SQL comment breaks a migration on PostgreSQL (PGlite does not mind).
+ */
 export async function applyMigrations(factory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
   const migrationsList = await readMigrations();
   return withEngine(factory, async (engine) => {

@@ -39,6 +39,8 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   scopeAuth: {
+    // A subscription is refused when it starts, not at each event.
+    authorizeOnSubscribe: true,
     authScopes: (context) => ({
       admin: context.caller.kind === 'admin',
       session: context.caller.kind === 'session',

@@ -33,7 +33,9 @@ export const Market = builder.prismaObject('Market', {
     countries: t.exposeStringList('countries', { description: 'ISO-3166 alpha-2 country codes served by this market.' }),
     warehouses: t.field({
       type: [Warehouse],
-      description: 'Warehouses whose stock this market sells, in allocation order.',
+      description: 'Warehouses whose stock this market sells, in allocation order. Admins only; empty for others.',
+      ...adminOnly,
+      unauthorizedResolver: () => [],
       select: (_args, _ctx, nested) => ({
         warehouses: { orderBy: { position: 'asc' }, select: { warehouse: nested(true) } },
       }),

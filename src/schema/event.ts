@@ -36,6 +36,7 @@ export const LinkEvent = builder.prismaObject('LinkEvent', {
 });
 
 const MAX_PAGE = 500;
+const MAX_SEQUENCE = 2n ** 63n - 1n;
 
 builder.queryField('linkEvents', (t) =>
   t.prismaField({
@@ -52,7 +53,7 @@ builder.queryField('linkEvents', (t) =>
     resolve: (query, _root, args) => {
       const first = args.first ?? 100;
       if (first < 1 || first > MAX_PAGE) throw new GraphQLError(`first must be from 1 to ${MAX_PAGE}`, { extensions: { code: 'BAD_USER_INPUT' } });
-      if (args.after != null && !/^\d{1,19}$/.test(args.after)) {
+      if (args.after != null && !(/^\d{1,19}$/.test(args.after) && BigInt(args.after) <= MAX_SEQUENCE)) {
         throw new GraphQLError('after must be a sequence from a LinkEvent', { extensions: { code: 'BAD_USER_INPUT' } });
       }
       if (args.linkId != null && !isUuid(args.linkId)) return noRow(query, []);

@@ -30,9 +30,12 @@ export const ShareableLink = builder.prismaObject('ShareableLink', {
       resolve: (link) => effectiveStatus(link) as ShareableLinkStatusValue,
     }),
     hash1: t.exposeString('hash1', { description: 'The public half of the hash pair (the %basket% of the link template).' }),
+    // The admin's side of a link: claimants reach a link through their claim, but not this.
     selection: t.relation('selection', {
+      ...adminOnly,
+      unauthorizedResolver: () => null,
       nullable: true,
-      description: 'The admin selection the link copies from; null once it was deleted by the first purchase.',
+      description: 'The admin selection the link copies from; null once it was deleted by the first purchase. Admins only.',
     }),
     lockItems: t.exposeBoolean('lockItems', { description: 'Claimed copies can buy exactly these items and nothing else.' }),
     ignoreShipping: t.exposeBoolean('ignoreShipping', { description: 'Claimed copies pay no shipping.' }),
@@ -40,8 +43,18 @@ export const ShareableLink = builder.prismaObject('ShareableLink', {
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was issued.' }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When it stops working, if ever.' }),
     consumedAt: t.expose('consumedAt', { type: 'DateTime', nullable: true, description: 'When the first order consumed it.' }),
-    order: t.relation('order', { nullable: true, description: 'The first order placed from a claim of this link.' }),
-    claims: t.relation('claims', { description: 'Every claim of the link, oldest first.', query: { orderBy: [{ claimedAt: 'asc' }, { id: 'asc' }] } }),
+    order: t.relation('order', {
+      ...adminOnly,
+      unauthorizedResolver: () => null,
+      nullable: true,
+      description: 'The first order placed from a claim of this link. Admins only.',
+    }),
+    claims: t.relation('claims', {
+      ...adminOnly,
+      unauthorizedResolver: () => [] as never,
+      description: 'Every claim of the link, oldest first. Admins only; empty for others.',
+      query: { orderBy: [{ claimedAt: 'asc' }, { id: 'asc' }] },
+    }),
   }),
 });
 

@@ -6,6 +6,7 @@ import {
 } from '../services/errors.js';
 import { isUuid } from '../services/validate.js';
 import { builder, noRow, ownerOrAdmin } from './builder.js';
+import { Customer, customerAsSeenBy } from './selection.js';
 import { resultErrors } from './errors.js';
 import { Money, SelectionTotals } from './money.js';
 import { placeOrder } from '../services/order.js';
@@ -51,7 +52,12 @@ export const Order = builder.prismaObject('Order', {
       resolve: (order) => orderNumber(order.number),
     }),
     status: t.expose('status', { type: OrderStatus, description: 'CONFIRMED once placed.' }),
-    customer: t.relation('customer', { description: 'Who ordered.' }),
+    customer: t.field({
+      type: Customer,
+      description: 'Who ordered, with the e-mail and names as given for the order.',
+      select: { customer: true, customerEmail: true, customerFirstName: true, customerLastName: true },
+      resolve: (order, _args, ctx) => ({ ...customerAsSeenBy(ctx.caller, order.customer, order), email: order.customerEmail }),
+    }),
     countryCode: t.exposeString('countryCode', { description: 'Shipping country.' }),
     items: t.relation('items', { description: 'The lines, in selection order.', query: { orderBy: { position: 'asc' } } }),
     totals: t.field({

@@ -11,7 +11,11 @@ function parseDateTime(value: unknown): Date {
     throw new GraphQLError('DateTime must be an ISO-8601 date-time with a zone, e.g. "2026-11-28T18:00:00Z"');
   }
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new GraphQLError(`"${value}" is not a valid date-time`);
+  // Date rolls 2026-02-31 over into March; such a day does not exist.
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const calendarDay = new Date(Date.UTC(year, month - 1, day));
+  const exists = calendarDay.getUTCFullYear() === year && calendarDay.getUTCMonth() === month - 1 && calendarDay.getUTCDate() === day;
+  if (Number.isNaN(date.getTime()) || !exists) throw new GraphQLError(`"${value}" is not a valid date-time`);
   return date;
 }
 

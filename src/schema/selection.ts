@@ -1,4 +1,5 @@
 // Customers, selections (carts) and their items, with the queries and mutations on them.
+import type { Caller } from '../auth/caller.js';
 import { db } from '../db/client.js';
 import { SelectionStatus as SelectionStatusValues } from '../generated/prisma/enums.js';
 import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from '../services/errors.js';
@@ -21,6 +22,23 @@ export const Customer = builder.prismaObject('Customer', {
     lastName: t.exposeString('lastName', { nullable: true, description: 'Family name, if known.' }),
   }),
 });
+
+/**
+ * A customer as this caller may see it: the names given for this selection or order, and
+ * only for admins the names stored on the customer (a session never learns those).
+ */
+export function customerAsSeenBy<C extends { firstName: string | null; lastName: string | null }>(
+  caller: Caller,
+  stored: C,
+  given: { customerFirstName: string | null; customerLastName: string | null },
+): C {
+  const admin = caller.kind === 'admin';
+  return {
+    ...stored,
+    firstName: given.customerFirstName ?? (admin ? stored.firstName : null),
+    lastName: given.customerLastName ?? (admin ? stored.lastName : null),
+  };
+}
 
 export const SelectionStatus = builder.enumType(SelectionStatusValues, {
   name: 'SelectionStatus',
@@ -74,7 +92,13 @@ export const Selection = builder.prismaObject('Selection', {
       resolve: (selection) => selection.pricelist.currency,
     }),
     countryCode: t.exposeString('countryCode', { description: 'Shipping country.' }),
-    customer: t.relation('customer', { nullable: true, description: 'Who it is for, once known.' }),
+    customer: t.field({
+      type: Customer,
+      nullable: true,
+      description: 'Who it is for, once known, with the names given for this selection.',
+      select: { customer: true, customerFirstName: true, customerLastName: true },
+      resolve: (s, _args, ctx) => s.customer && customerAsSeenBy(ctx.caller, s.customer, s),
+    }),
     items: t.relation('items', {
       description: 'The lines, oldest first.',
       query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },

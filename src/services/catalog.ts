@@ -117,13 +117,18 @@ export async function importCatalog(input: ImportCatalogInput): Promise<ImportCa
   checkUnique(taxRules, (t) => t.countryCode, at('taxRules'), 'countryCode');
 
   return db().$transaction(async (tx) => {
-    // References resolve against this import first, then what is stored.
-    const [storedWarehouses, storedPricelists, storedMarkets, storedVariants] = await Promise.all([
-      tx.warehouse.findMany({ where: { code: { in: [...new Set([...markets.flatMap((m) => m.warehouseCodes), ...allVariants.flatMap((v) => v.stock.map((s) => s.warehouseCode))])] } }, select: { code: true } }),
-      tx.pricelist.findMany({ where: { code: { in: [...new Set([...pricelists.map((p) => p.code), ...allVariants.flatMap((v) => v.prices.map((p) => p.pricelistCode)), ...shipping.map((s) => s.pricelistCode)])] } }, select: { code: true, currency: true } }),
-      tx.market.findMany({ where: { code: { in: shipping.map((s) => s.marketCode) } }, select: { code: true, countries: true } }),
-      tx.variant.findMany({ where: { sku: { in: [...skuSeen] } }, select: { sku: true, product: { select: { code: true } } } }),
-    ]);
+    // References resolve against this import first, then what is stored. Queries go one
+    // after another: a transaction is one connection.
+    const referencedWarehouses = [...markets.flatMap((m) => m.warehouseCodes), ...allVariants.flatMap((v) => v.stock.map((s) => s.warehouseCode))];
+    const referencedPricelists = [
+      ...pricelists.map((p) => p.code),
+      ...allVariants.flatMap((v) => v.prices.map((p) => p.pricelistCode)),
+      ...shipping.map((s) => s.pricelistCode),
+    ];
+    const storedWarehouses = await tx.warehouse.findMany({ where: { code: { in: [...new Set(referencedWarehouses)] } }, select: { code: true } });
+    const storedPricelists = await tx.pricelist.findMany({ where: { code: { in: [...new Set(referencedPricelists)] } }, select: { code: true, currency: true } });
+    const storedMarkets = await tx.market.findMany({ where: { code: { in: shipping.map((s) => s.marketCode) } }, select: { code: true, countries: true } });
+    const storedVariants = await tx.variant.findMany({ where: { sku: { in: [...skuSeen] } }, select: { sku: true, product: { select: { code: true } } } });
     const warehouseCodes = new Set([...storedWarehouses.map((w) => w.code), ...warehouses.map((w) => w.code)]);
     const currencyOf = new Map(storedPricelists.map((p) => [p.code, p.currency]));
     pricelists.forEach((p, i) => {
@@ -164,12 +169,14 @@ export async function importCatalog(input: ImportCatalogInput): Promise<ImportCa
       return { ...s, amount: parseMoney(s.amount, currency, [...s.path, 'amount']) };
     });
 
-    const warehouseIds = await Promise.all(warehouses.map(async (w) => (await tx.warehouse.upsert({
-      where: { code: w.code }, create: w, update: { name: w.name }, select: { id: true },
-    })).id));
-    const pricelistIds = await Promise.all(pricelists.map(async (p) => (await tx.pricelist.upsert({
-      where: { code: p.code }, create: p, update: { name: p.name }, select: { id: true },
-    })).id));
+    const warehouseIds: string[] = [];
+    for (const w of warehouses) {
+      warehouseIds.push((await tx.warehouse.upsert({ where: { code: w.code }, create: w, update: { name: w.name }, select: { id: true } })).id);
+    }
+    const pricelistIds: string[] = [];
+    for (const p of pricelists) {
+      pricelistIds.push((await tx.pricelist.upsert({ where: { code: p.code }, create: p, update: { name: p.name }, select: { id: true } })).id);
+    }
     const warehouseIdOf = new Map((await tx.warehouse.findMany({ where: { code: { in: [...warehouseCodes] } }, select: { id: true, code: true } })).map((w) => [w.code, w.id]));
     const pricelistIdOf = new Map((await tx.pricelist.findMany({ where: { code: { in: [...currencyOf.keys()] } }, select: { id: true, code: true } })).map((p) => [p.code, p.id]));
 

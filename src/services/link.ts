@@ -3,7 +3,7 @@
 import type { Caller } from '../auth/caller.js';
 import { digest, randomSecret, sameDigest } from '../auth/secrets.js';
 import { createSession } from '../auth/session.js';
-import { db } from '../db/client.js';
+import { db, isUniqueViolation } from '../db/client.js';
 import { recordEvents } from '../events/outbox.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { LinkUnavailable, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from './errors.js';
@@ -64,11 +64,9 @@ export async function issueShareableLink(input: IssueShareableLinkInput, publicU
       throw new ValidationFailed('Only an admin-built selection can be shared, not a claimed copy', ['input', 'selectionId']);
     }
     if (selection.status !== 'OPEN') throw new SelectionStateFailed('SELECTION_CLOSED', `The selection is ${selection.status.toLowerCase()}`);
-    const [items, shippable, template] = await Promise.all([
-      tx.selectionItem.count({ where: { selectionId: selection.id } }),
-      hasShipping(tx, selection.marketId, selection.pricelistId, selection.countryCode),
-      tx.static.findUnique({ where: { name: PAYMENT_LINK }, select: { content: true } }),
-    ]);
+    const items = await tx.selectionItem.count({ where: { selectionId: selection.id } });
+    const shippable = await hasShipping(tx, selection.marketId, selection.pricelistId, selection.countryCode);
+    const template = await tx.static.findUnique({ where: { name: PAYMENT_LINK }, select: { content: true } });
     if (items === 0) throw new SelectionStateFailed('SELECTION_EMPTY', 'The selection has no items to share');
     if (!shippable) {
       const market = await tx.market.findUniqueOrThrow({ where: { id: selection.marketId }, select: { code: true } });
@@ -160,6 +158,16 @@ export async function claimSelection(
   input: { hash1: string; hash2: string },
   sessionToken: string | null,
 ): Promise<ClaimResult> {
+  try {
+    return await claimOnce(caller, input, sessionToken);
+  } catch (error) {
+    // The same session claimed the same link twice at once: the second finds the first's claim.
+    if (caller.kind === 'session' && isUniqueViolation(error)) return claimOnce(caller, input, sessionToken);
+    throw error;
+  }
+}
+
+async function claimOnce(caller: Caller, input: { hash1: string; hash2: string }, sessionToken: string | null): Promise<ClaimResult> {
   const wellFormed = HASH_PATTERN.test(input.hash1) && HASH_PATTERN.test(input.hash2);
   const offered = digest(wellFormed ? input.hash2 : '');
   return db().$transaction(async (tx) => {
@@ -200,6 +208,8 @@ async function copyForClaim(
       pricelistId: true,
       countryCode: true,
       customerId: true,
+      customerFirstName: true,
+      customerLastName: true,
       items: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { variantId: true, quantity: true, unitPrice: true, priceLocked: true, createdAt: true } },
     },
   });
@@ -213,6 +223,8 @@ async function copyForClaim(
       pricelistId: original.pricelistId,
       countryCode: original.countryCode,
       customerId: original.customerId,
+      customerFirstName: original.customerFirstName,
+      customerLastName: original.customerLastName,
       sessionId: session.sessionId,
       locked: link.lockItems,
       ignoreShipping: link.ignoreShipping,

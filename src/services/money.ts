@@ -23,10 +23,17 @@ export function minorDigits(currency: string): number {
 export const DECIMAL_PATTERN = /^-?\d{1,30}(\.\d{1,30})?$/;
 
 /**
+ * The largest unit price, shipping price or catalog price, in minor units (a billion SEK).
+ * With at most 500 lines of 10,000 units and tax of at most 100 %, every total stays far
+ * inside the database's bigint.
+ */
+export const MAX_AMOUNT = 10n ** 11n;
+
+/**
  * "149.5" in SEK -> 14950n. More fraction digits than the currency has, or a value past
  * `max` minor units, is a ValidationFailed naming `path`.
  */
-export function parseMoney(value: string, currency: string, path: string[], max = 10n ** 15n): bigint {
+export function parseMoney(value: string, currency: string, path: string[], max = MAX_AMOUNT): bigint {
   if (!DECIMAL_PATTERN.test(value)) throw new ValidationFailed(`"${value}" is not a decimal number`, path);
   const digits = minorDigits(currency);
   const [whole, fraction = ''] = value.replace(/^-/, '').split('.');

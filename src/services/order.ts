@@ -2,7 +2,7 @@
 // stock from the market's warehouses in allocation order, snapshots lines and totals, and
 // consumes the link on the first purchase from any of its claims.
 import type { Caller } from '../auth/caller.js';
-import { db } from '../db/client.js';
+import { db, isUniqueViolation } from '../db/client.js';
 import { recordEvents } from '../events/outbox.js';
 import type { LinkEventInput } from '../events/outbox.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -29,6 +29,9 @@ interface LockedSelection {
   pricelistId: string;
   countryCode: string;
   customerId: string | null;
+  customerFirstName: string | null;
+  customerLastName: string | null;
+  customerEmail: string | null;
   ignoreShipping: boolean;
   ignoreTax: boolean;
   currency: string;
@@ -67,15 +70,11 @@ export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promis
   }
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002';
-}
-
 async function placeLocked(tx: Tx, selectionId: string, ownerSessionId: string | undefined, key: string): Promise<{ orderId: string }> {
   const rows = await tx.$queryRaw<LockedSelection[]>`
     SELECT s.id, s.status::text AS status, s."sessionId", s."marketId", s."pricelistId", s."countryCode", s."customerId",
-           s."ignoreShipping", s."ignoreTax", p.currency
-    FROM "Selection" s JOIN "Pricelist" p ON p.id = s."pricelistId"
+           s."customerFirstName", s."customerLastName", c.email AS "customerEmail", s."ignoreShipping", s."ignoreTax", p.currency
+    FROM "Selection" s JOIN "Pricelist" p ON p.id = s."pricelistId" LEFT JOIN "Customer" c ON c.id = s."customerId"
     WHERE s.id = ${selectionId}::uuid
     FOR UPDATE OF s`;
   const selection = rows[0];
@@ -95,19 +94,18 @@ async function placeLocked(tx: Tx, selectionId: string, ownerSessionId: string |
     select: { variantId: true, quantity: true, unitPrice: true, variant: { select: { sku: true, name: true } } },
   });
   if (items.length === 0) throw new SelectionStateFailed('SELECTION_EMPTY', 'The selection has no items');
-  if (!selection.customerId) throw new ValidationFailed('Attach a customer first (setCustomer)', ['input', 'selectionId']);
+  if (!selection.customerId || !selection.customerEmail) throw new ValidationFailed('Attach a customer first (setCustomer)', ['input', 'selectionId']);
 
-  const [shipping, taxRule, market] = await Promise.all([
-    tx.shippingRate.findUnique({
-      where: { marketId_pricelistId_countryCode: { marketId: selection.marketId, pricelistId: selection.pricelistId, countryCode: selection.countryCode } },
-      select: { amount: true },
-    }),
-    tx.taxRule.findUnique({ where: { countryCode: selection.countryCode }, select: { rate: true } }),
-    tx.market.findUniqueOrThrow({
-      where: { id: selection.marketId },
-      select: { code: true, countries: true, warehouses: { orderBy: { position: 'asc' }, select: { warehouseId: true } } },
-    }),
-  ]);
+  const { marketId, pricelistId, countryCode } = selection;
+  const shipping = await tx.shippingRate.findUnique({
+    where: { marketId_pricelistId_countryCode: { marketId, pricelistId, countryCode } },
+    select: { amount: true },
+  });
+  const taxRule = await tx.taxRule.findUnique({ where: { countryCode }, select: { rate: true } });
+  const market = await tx.market.findUniqueOrThrow({
+    where: { id: marketId },
+    select: { code: true, countries: true, warehouses: { orderBy: { position: 'asc' }, select: { warehouseId: true } } },
+  });
   if (!shipping || !market.countries.includes(selection.countryCode)) throw new ShippingUnavailable(selection.countryCode, market.code);
 
   // Lock order, the same in every transaction that takes these locks: this selection, the
@@ -127,6 +125,9 @@ async function placeLocked(tx: Tx, selectionId: string, ownerSessionId: string |
     data: {
       selectionId: selection.id,
       customerId: selection.customerId,
+      customerEmail: selection.customerEmail,
+      customerFirstName: selection.customerFirstName,
+      customerLastName: selection.customerLastName,
       sessionId: selection.sessionId,
       claimId: claim?.id ?? null,
       linkId: claim?.linkId ?? null,
@@ -208,14 +209,17 @@ async function takeStock(
 
 /**
  * The first order from any claim of a link consumes it: the link becomes CONSUMED (kept for
- * the audit trail) and its admin selection is deleted. Every order from a claim is recorded.
+ * the audit trail) and its admin selection is deleted. A link an admin revoked (or replaced)
+ * stays REVOKED: its earlier claimants may still buy their copies, and the admin selection
+ * stays for the link that replaced it. Every order from a claim is recorded.
  */
 async function settleLink(tx: Tx, linkId: string, claimId: string, orderId: string): Promise<LinkEventInput[]> {
-  const rows = await tx.$queryRaw<{ orderId: string | null; selectionId: string | null }[]>`
-    SELECT "orderId", "selectionId" FROM "ShareableLink" WHERE id = ${linkId}::uuid FOR UPDATE`;
+  const rows = await tx.$queryRaw<{ status: string; selectionId: string | null }[]>`
+    SELECT status::text AS status, "selectionId" FROM "ShareableLink" WHERE id = ${linkId}::uuid FOR UPDATE`;
   const link = rows[0]!;
   const events: LinkEventInput[] = [];
-  if (link.orderId === null) {
+  // ACTIVE here includes a link past its expiresAt: a claim made in time may still use it.
+  if (link.status === 'ACTIVE') {
     await tx.shareableLink.update({ where: { id: linkId }, data: { status: 'CONSUMED', consumedAt: new Date(), orderId } });
     if (link.selectionId) await deleteAdminSelection(tx, link.selectionId);
     events.push({ type: 'CONSUMED', linkId, claimId, orderId });

@@ -60,12 +60,17 @@ export async function hasShipping(tx: Tx, marketId: string, pricelistId: string,
   return rate !== null && rate.market.countries.includes(countryCode);
 }
 
-async function upsertCustomer(tx: Tx, email: string, names: { firstName?: string | null; lastName?: string | null }) {
+/**
+ * Finds or creates the customer with this e-mail. Only an admin's names update a stored
+ * customer: a storefront session creates one at most, so it can neither change nor learn
+ * what is stored for someone else's address.
+ */
+async function upsertCustomer(tx: Tx, email: string, names: { firstName?: string | null; lastName?: string | null }, byAdmin: boolean) {
   const set = {
     ...(names.firstName != null && { firstName: names.firstName }),
     ...(names.lastName != null && { lastName: names.lastName }),
   };
-  return tx.customer.upsert({ where: { email }, create: { email, ...set }, update: set, select: { id: true } });
+  return tx.customer.upsert({ where: { email }, create: { email, ...set }, update: byAdmin ? set : {}, select: { id: true } });
 }
 
 function optionalName(value: string | null | undefined, path: string[]): string | null | undefined {
@@ -87,14 +92,12 @@ export async function createSelection(input: CreateSelectionInput): Promise<{ se
   const countryCode = checkCountry(input.countryCode, ['input', 'countryCode']);
   const email = input.customerEmail == null ? null : checkEmail(input.customerEmail, ['input', 'customerEmail']);
   return db().$transaction(async (tx) => {
-    const [market, pricelist] = await Promise.all([
-      tx.market.findUnique({ where: { code: input.marketCode }, select: { id: true, code: true } }),
-      tx.pricelist.findUnique({ where: { code: input.pricelistCode }, select: { id: true } }),
-    ]);
+    const market = await tx.market.findUnique({ where: { code: input.marketCode }, select: { id: true, code: true } });
+    const pricelist = await tx.pricelist.findUnique({ where: { code: input.pricelistCode }, select: { id: true } });
     if (!market) throw new NotFound(`No market "${input.marketCode}"`);
     if (!pricelist) throw new NotFound(`No pricelist "${input.pricelistCode}"`);
     if (!(await hasShipping(tx, market.id, pricelist.id, countryCode))) throw new ShippingUnavailable(countryCode, market.code);
-    const customer = email ? await upsertCustomer(tx, email, {}) : null;
+    const customer = email ? await upsertCustomer(tx, email, {}, true) : null;
     const selection = await tx.selection.create({
       data: { marketId: market.id, pricelistId: pricelist.id, countryCode, customerId: customer?.id ?? null },
       select: { id: true },
@@ -139,8 +142,10 @@ export async function addSelectionItem(caller: Caller, input: AddSelectionItemIn
 
     const price = variant.prices[0];
     if (!price) throw new ValidationFailed(`SKU "${input.sku}" has no price in this selection's pricelist`, ['input', 'sku']);
+    // Onto the SKU's line at today's pricelist price, if there is one; a line priced earlier
+    // at another pricelist price keeps its price and gets no more units.
     const existing = await tx.selectionItem.findFirst({
-      where: { selectionId: selection.id, variantId: variant.id, priceLocked: false },
+      where: { selectionId: selection.id, variantId: variant.id, priceLocked: false, unitPrice: price.amount },
       select: { id: true, quantity: true },
     });
     if (existing) {
@@ -233,7 +238,7 @@ export interface SetCustomerInput {
   lastName?: string | null;
 }
 
-/** Attaches the selection to the customer with this e-mail, creating or updating it. */
+/** Attaches the selection to the customer with this e-mail; the names given stay with the selection. */
 export async function setCustomer(caller: Caller, input: SetCustomerInput): Promise<{ selectionId: string }> {
   const email = checkEmail(input.email, ['input', 'email']);
   const names = {
@@ -242,8 +247,11 @@ export async function setCustomer(caller: Caller, input: SetCustomerInput): Prom
   };
   return db().$transaction(async (tx) => {
     const selection = await lockForChange(tx, caller, input.selectionId, false);
-    const customer = await upsertCustomer(tx, email, names);
-    await tx.selection.update({ where: { id: selection.id }, data: { customerId: customer.id } });
+    const customer = await upsertCustomer(tx, email, names, caller.kind === 'admin');
+    await tx.selection.update({
+      where: { id: selection.id },
+      data: { customerId: customer.id, customerFirstName: names.firstName ?? null, customerLastName: names.lastName ?? null },
+    });
     return { selectionId: selection.id };
   }, transactionOptions);
 }

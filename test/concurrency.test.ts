@@ -1,0 +1,431 @@
+// Concurrency (DESIGN.md §1 steps 3–5): many buyers racing for the last units of one link,
+// claims racing with the purchase that consumes the link, one idempotency key used
+// concurrently, and carts over the same SKUs in opposite line order. Every race is real:
+// the requests are fired together (Promise.all). On PostgreSQL the transactions run side
+// by side; on embedded PGlite they serialize; the same assertions hold on both.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { db } from '../src/db/client.js';
+import { graphql } from './gql/index.js';
+import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
+import type { GraphQLResponse, TestApp } from './helpers/app.js';
+import { AddItem, ImportCatalog, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  // Failed claims (LINK_USED) are expected here by the dozen: keep the per-client limit out of the way.
+  t = await startTestApp({ CLAIM_RATE_LIMIT: '1000000' });
+  await seedCatalog(t);
+});
+afterAll(() => t.stop());
+
+// ---------------------------------------------------------------- documents
+
+const RaceClaim = graphql(`
+  mutation RaceClaim($input: ClaimSelectionInput!) {
+    claimSelection(input: $input) {
+      __typename
+      ... on Error { code message }
+      ... on ClaimSelectionSuccess {
+        sessionToken
+        claim { id link { id } }
+        selection { id status items { sku quantity priceLocked unitPrice { amount } } }
+      }
+    }
+  }
+`);
+
+const RaceSetCustomer = graphql(`
+  mutation RaceSetCustomer($selectionId: ID!, $email: String!) {
+    setCustomer(input: { selectionId: $selectionId, email: $email }) {
+      __typename
+      ... on Error { code message }
+    }
+  }
+`);
+
+const RacePlaceOrder = graphql(`
+  mutation RacePlaceOrder($selectionId: ID!, $key: String!) {
+    placeOrder(input: { selectionId: $selectionId, idempotencyKey: $key }) {
+      __typename
+      ... on Error { code message }
+      ... on OutOfStockError { shortages { sku requested available } }
+      ... on PlaceOrderSuccess { order { id number items { sku quantity } } }
+    }
+  }
+`);
+
+// ---------------------------------------------------------------- helpers
+
+type PlaceResponse = Awaited<ReturnType<typeof placeOrder>>;
+type PlaceResult = NonNullable<PlaceResponse['data']>['placeOrder'];
+type ClaimResponse = Awaited<ReturnType<typeof claim>>;
+type ClaimResult = NonNullable<ClaimResponse['data']>['claimSelection'];
+
+interface Line { sku: string; quantity: number; unitPrice?: string }
+interface Link { linkId: string; hash1: string; hash2: string }
+
+/** No response carries top-level errors: no masked "Unexpected error", no pool timeout, no deadlock. */
+function expectNoErrors(responses: GraphQLResponse<unknown>[]): void {
+  const failed = responses.filter((r) => r.errors !== undefined || !r.data).map((r) => r.errors ?? 'no data');
+  expect(failed, JSON.stringify(failed)).toEqual([]);
+}
+
+async function importProducts(products: { code: string; sku: string; stock: { warehouseCode: string; quantity: number }[] }[]): Promise<void> {
+  const result = await t.admin(ImportCatalog, {
+    input: {
+      products: products.map((p) => ({
+        code: p.code,
+        name: `Race ${p.code}`,
+        variants: [{ sku: p.sku, name: `Race ${p.sku}`, prices: [{ pricelistCode: 'SEK', amount: '10.00' }], stock: p.stock }],
+      })),
+    },
+  });
+  is(result.importCatalog, 'ImportCatalogSuccess');
+}
+
+/** An admin selection in market SE (W1 then W2), SEK, shipping to SE, with these lines in this order. */
+async function adminCart(lines: Line[], customerEmail?: string): Promise<string> {
+  const selectionId = await createSelection(t, customerEmail ? { customerEmail } : {});
+  for (const line of lines) {
+    is((await t.admin(AddItem, { input: { selectionId, ...line } })).addSelectionItem, 'AddSelectionItemSuccess');
+  }
+  return selectionId;
+}
+
+async function issue(selectionId: string): Promise<Link> {
+  const issued = is((await t.admin(IssueLink, { input: { selectionId, lockItems: true } })).issueShareableLink, 'IssueShareableLinkSuccess');
+  return { linkId: issued.link.id, hash1: issued.link.hash1, hash2: issued.hash2 };
+}
+
+function claim(link: Link) {
+  return t.request(RaceClaim, { input: { hash1: link.hash1, hash2: link.hash2 } });
+}
+
+function placeOrder(selectionId: string, key: string, headers: Record<string, string>) {
+  return t.request(RacePlaceOrder, { selectionId, key }, headers);
+}
+
+function resultOf<T>(response: GraphQLResponse<T>): T {
+  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+  expect(response.data).toBeTruthy();
+  return response.data!;
+}
+
+/** A claimant ready to buy: claimed (sequentially, as setup) and with a customer attached. */
+async function readyClaimant(link: Link, email: string): Promise<{ selectionId: string; headers: Record<string, string>; claimId: string }> {
+  const claimed = is(resultOf(await claim(link)).claimSelection, 'ClaimSelectionSuccess');
+  const headers = asSession(claimed.sessionToken);
+  const set = resultOf(await t.request(RaceSetCustomer, { selectionId: claimed.selection.id, email }, headers)).setCustomer;
+  expect(set.__typename).toBe('SetCustomerSuccess');
+  return { selectionId: claimed.selection.id, headers, claimId: claimed.claim.id };
+}
+
+/** Stock of a SKU per warehouse code. */
+async function stockOf(sku: string): Promise<Record<string, number>> {
+  const levels = await db().stockLevel.findMany({
+    where: { variant: { sku } },
+    select: { quantity: true, warehouse: { select: { code: true } } },
+  });
+  return Object.fromEntries(levels.map((l) => [l.warehouse.code, l.quantity]));
+}
+
+const total = (stock: Record<string, number>) => Object.values(stock).reduce((a, b) => a + b, 0);
+
+async function expectNoNegativeStock(): Promise<void> {
+  expect(await db().stockLevel.count({ where: { quantity: { lt: 0 } } })).toBe(0);
+}
+
+function byType<T extends { __typename: string }>(results: T[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.__typename] = (counts[r.__typename] ?? 0) + 1;
+  return counts;
+}
+
+function successOf(result: PlaceResult) {
+  return result.__typename === 'PlaceOrderSuccess' ? result : undefined;
+}
+
+// ---------------------------------------------------------------- 1. many buyers, few units
+
+describe('thirty claimants of one link race for five units', () => {
+  it('sells exactly the five units, consumes the link once and never oversells', { timeout: 60_000 }, async () => {
+    await importProducts([{ code: 'RACE-FIVE', sku: 'RACE-FIVE', stock: [{ warehouseCode: 'W1', quantity: 3 }, { warehouseCode: 'W2', quantity: 2 }] }]);
+    const adminSelectionId = await adminCart([{ sku: 'RACE-FIVE', quantity: 1 }]);
+    const link = await issue(adminSelectionId);
+    const buyers = [];
+    for (let i = 0; i < 30; i += 1) buyers.push(await readyClaimant(link, `race-five-${i}@example.com`));
+
+    const responses = await Promise.all(buyers.map((b, i) => placeOrder(b.selectionId, `race-five-${i}`, b.headers)));
+    expectNoErrors(responses);
+    const results = responses.map((r) => r.data!.placeOrder);
+    expect(byType(results)).toEqual({ PlaceOrderSuccess: 5, OutOfStockError: 25 });
+    for (const result of results) {
+      if (result.__typename === 'OutOfStockError') {
+        expect(result).toMatchObject({ code: 'OUT_OF_STOCK', shortages: [{ sku: 'RACE-FIVE', requested: 1, available: 0 }] });
+      }
+    }
+    const sold = results.map(successOf).filter((s) => s !== undefined);
+    expect(new Set(sold.map((s) => s.order.number)).size).toBe(5);
+    expect(new Set(sold.map((s) => s.order.id)).size).toBe(5);
+
+    expect(await stockOf('RACE-FIVE')).toEqual({ W1: 0, W2: 0 });
+    await expectNoNegativeStock();
+
+    const orders = await db().order.findMany({ where: { linkId: link.linkId }, select: { id: true, number: true, selectionId: true }, orderBy: { number: 'asc' } });
+    expect(orders).toHaveLength(5);
+    expect(new Set(orders.map((o) => o.number)).size).toBe(5);
+    expect(orders.map((o) => o.id).sort()).toEqual(sold.map((s) => s.order.id).sort());
+    // The losers changed nothing: their copies are still OPEN and have no order.
+    const ordered = await db().selection.count({ where: { id: { in: buyers.map((b) => b.selectionId) }, status: 'ORDERED' } });
+    expect(ordered).toBe(5);
+
+    const stored = await db().shareableLink.findUniqueOrThrow({ where: { id: link.linkId }, select: { status: true, orderId: true, selectionId: true } });
+    expect(stored.status).toBe('CONSUMED');
+    expect(stored.selectionId).toBeNull();
+    // The first order consumed the link: the one numbered first (later ones waited for it).
+    expect(stored.orderId).toBe(orders[0]!.id);
+    expect((await db().selection.findUniqueOrThrow({ where: { id: adminSelectionId } })).status).toBe('DELETED');
+
+    const events = await db().linkEvent.findMany({ where: { linkId: link.linkId }, orderBy: { sequence: 'asc' }, select: { type: true, orderId: true } });
+    const types = events.map((e) => e.type);
+    expect(types.filter((x) => x === 'CONSUMED')).toHaveLength(1);
+    expect(types.filter((x) => x === 'ORDER_PLACED')).toHaveLength(5);
+    expect(types.filter((x) => x === 'CLAIMED')).toHaveLength(30);
+    expect(events.find((e) => e.type === 'CONSUMED')!.orderId).toBe(stored.orderId);
+    expect(events.filter((e) => e.type === 'ORDER_PLACED').map((e) => e.orderId!).sort()).toEqual(orders.map((o) => o.id).sort());
+  });
+});
+
+// ---------------------------------------------------------------- 2. claims racing with the purchase
+
+describe('claims racing with the purchase that consumes the link', () => {
+  it('lands every claim wholly before the purchase (a full copy) or after it (LINK_USED)', { timeout: 60_000 }, async () => {
+    await importProducts([
+      { code: 'RACE-CLAIM-P', sku: 'RACE-CLAIM-P', stock: [{ warehouseCode: 'W1', quantity: 40 }, { warehouseCode: 'W2', quantity: 40 }] },
+      { code: 'RACE-CLAIM-Q', sku: 'RACE-CLAIM-Q', stock: [{ warehouseCode: 'W2', quantity: 80 }] },
+    ]);
+    const expectedItems = [
+      { sku: 'RACE-CLAIM-P', quantity: 2, priceLocked: false, unitPrice: { amount: '10.00' } },
+      { sku: 'RACE-CLAIM-Q', quantity: 1, priceLocked: true, unitPrice: { amount: '7.50' } },
+    ];
+    const claimants = 20;
+    const raceClaimsWon: number[] = [];
+    let boughtAfterConsumed = 0;
+
+    for (let round = 0; round < 3; round += 1) {
+      const adminSelectionId = await adminCart([{ sku: 'RACE-CLAIM-P', quantity: 2 }, { sku: 'RACE-CLAIM-Q', quantity: 1, unitPrice: '7.50' }]);
+      const link = await issue(adminSelectionId);
+      const buyer = await readyClaimant(link, `race-claim-buyer-${round}@example.com`);
+      // Claimed before the race, bought after it: a claim made before consumption may still buy.
+      const earlier = await readyClaimant(link, `race-claim-earlier-${round}@example.com`);
+
+      // The claims run in concurrent lanes, each lane claiming again as soon as its previous
+      // claim is answered, alongside the purchase: round 0 fires all twenty at once, later
+      // rounds spread them over time (5 lanes of 4, 2 lanes of 10) so that some land after it.
+      const lanes = [claimants, 5, 2][round]!;
+      const lane = async (): Promise<ClaimResponse[]> => {
+        const answers: ClaimResponse[] = [];
+        for (let i = 0; i < claimants / lanes; i += 1) answers.push(await claim(link));
+        return answers;
+      };
+      const [bought, laneAnswers] = await Promise.all([
+        placeOrder(buyer.selectionId, `race-claim-buy-${round}`, buyer.headers),
+        Promise.all(Array.from({ length: lanes }, lane)),
+      ]);
+      const claimed = laneAnswers.flat();
+      expect(claimed).toHaveLength(claimants);
+      expectNoErrors([bought, ...claimed]);
+      const first = is(bought.data!.placeOrder, 'PlaceOrderSuccess');
+
+      const results: ClaimResult[] = claimed.map((r) => r.data!.claimSelection);
+      const copies = [];
+      for (const result of results) {
+        if (result.__typename === 'ClaimSelectionSuccess') {
+          expect(result.selection.items).toEqual(expectedItems);
+          expect(result.selection.status).toBe('OPEN');
+          expect(result.claim.link.id).toBe(link.linkId);
+          copies.push(result);
+        } else {
+          expect(result, JSON.stringify(result)).toMatchObject({ __typename: 'LinkUnavailableError', code: 'LINK_USED' });
+        }
+      }
+      raceClaimsWon.push(copies.length);
+
+      // A claim after the race is always late.
+      const late = resultOf(await claim(link)).claimSelection;
+      expect(late).toMatchObject({ __typename: 'LinkUnavailableError', code: 'LINK_USED' });
+
+      // Copies made in the race are whole and can still be bought, stock permitting.
+      const buyers = [earlier, ...copies.slice(0, 2).map((c) => ({ selectionId: c.selection.id, headers: asSession(c.sessionToken), claimId: c.claim.id }))];
+      const emails = await Promise.all(buyers.map((b, i) => t.request(RaceSetCustomer, { selectionId: b.selectionId, email: `race-claim-late-${round}-${i}@example.com` }, b.headers)));
+      expectNoErrors(emails);
+      for (const e of emails) expect(e.data!.setCustomer.__typename).toBe('SetCustomerSuccess');
+      const later = await Promise.all(buyers.map((b, i) => placeOrder(b.selectionId, `race-claim-later-${round}-${i}`, b.headers)));
+      expectNoErrors(later);
+      for (const l of later) is(l.data!.placeOrder, 'PlaceOrderSuccess');
+      boughtAfterConsumed += later.length;
+
+      // The database agrees: no claim without a whole copy, and no claim landed after the consumption.
+      const rows = await db().claim.findMany({
+        where: { linkId: link.linkId },
+        select: { id: true, selection: { select: { id: true, sessionId: true, items: { select: { quantity: true, unitPrice: true, priceLocked: true, variant: { select: { sku: true } } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } } } },
+      });
+      expect(rows).toHaveLength(2 + copies.length);
+      expect(new Set(rows.map((r) => r.id))).toEqual(new Set([buyer.claimId, earlier.claimId, ...copies.map((c) => c.claim.id)]));
+      for (const row of rows) {
+        expect(row.selection.sessionId).not.toBeNull();
+        expect(row.selection.items.map((i) => ({ sku: i.variant.sku, quantity: i.quantity, unitPrice: i.unitPrice, priceLocked: i.priceLocked }))).toEqual([
+          { sku: 'RACE-CLAIM-P', quantity: 2, unitPrice: 1000n, priceLocked: false },
+          { sku: 'RACE-CLAIM-Q', quantity: 1, unitPrice: 750n, priceLocked: true },
+        ]);
+      }
+
+      const events = await db().linkEvent.findMany({ where: { linkId: link.linkId }, orderBy: { sequence: 'asc' }, select: { type: true, sequence: true, claimId: true, orderId: true } });
+      const consumed = events.filter((e) => e.type === 'CONSUMED');
+      expect(consumed).toHaveLength(1);
+      expect(consumed[0]!.orderId).toBe(first.order.id);
+      const claimedEvents = events.filter((e) => e.type === 'CLAIMED');
+      expect(new Set(claimedEvents.map((e) => e.claimId))).toEqual(new Set(rows.map((r) => r.id)));
+      expect(claimedEvents).toHaveLength(rows.length);
+      for (const e of claimedEvents) expect(e.sequence < consumed[0]!.sequence).toBe(true);
+      expect(events.filter((e) => e.type === 'ORDER_PLACED')).toHaveLength(1 + later.length);
+
+      const stored = await db().shareableLink.findUniqueOrThrow({ where: { id: link.linkId }, select: { status: true, orderId: true } });
+      expect(stored).toEqual({ status: 'CONSUMED', orderId: first.order.id });
+    }
+
+    // Every copy a session holds came from a claim: none was left behind by a claim that failed.
+    expect(await db().selection.count({ where: { sessionId: { not: null }, claim: { is: null } } })).toBe(0);
+    expect(await db().selection.count({ where: { sessionId: { not: null }, items: { none: {} } } })).toBe(0);
+    // 3 purchases, then each round's earlier claimant and up to two racing copies, 2 P + 1 Q each.
+    const units = 3 + boughtAfterConsumed;
+    expect(total(await stockOf('RACE-CLAIM-P'))).toBe(80 - 2 * units);
+    expect(total(await stockOf('RACE-CLAIM-Q'))).toBe(80 - units);
+    await expectNoNegativeStock();
+    console.log(`claims racing the purchase: copies per round of ${claimants}: ${raceClaimsWon.join(', ')}`);
+  });
+});
+
+// ---------------------------------------------------------------- 3. one idempotency key, concurrently
+
+describe('one idempotency key used concurrently', () => {
+  it('places one order for ten concurrent attempts on one selection', async () => {
+    await importProducts([{ code: 'RACE-IDEM', sku: 'RACE-IDEM', stock: [{ warehouseCode: 'W1', quantity: 1 }, { warehouseCode: 'W2', quantity: 9 }] }]);
+    const link = await issue(await adminCart([{ sku: 'RACE-IDEM', quantity: 2 }]));
+    const buyer = await readyClaimant(link, 'race-idem@example.com');
+
+    const responses = await Promise.all(Array.from({ length: 10 }, () => placeOrder(buyer.selectionId, 'race-idem-key', buyer.headers)));
+    expectNoErrors(responses);
+    const orders = responses.map((r) => is(r.data!.placeOrder, 'PlaceOrderSuccess').order);
+    expect(new Set(orders.map((o) => o.id)).size).toBe(1);
+    expect(new Set(orders.map((o) => o.number)).size).toBe(1);
+    expect(orders[0]!.items).toEqual([{ sku: 'RACE-IDEM', quantity: 2 }]);
+
+    expect(await db().order.count({ where: { selectionId: buyer.selectionId } })).toBe(1);
+    expect(await db().idempotencyKey.findMany({ where: { key: 'race-idem-key' }, select: { orderId: true, selectionId: true } }))
+      .toEqual([{ orderId: orders[0]!.id, selectionId: buyer.selectionId }]);
+    expect(await stockOf('RACE-IDEM')).toEqual({ W1: 0, W2: 8 });
+    const events = await db().linkEvent.findMany({ where: { linkId: link.linkId } });
+    expect(events.filter((e) => e.type === 'CONSUMED')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'ORDER_PLACED')).toHaveLength(1);
+  });
+
+  it('gives the key to one selection and IDEMPOTENCY_CONFLICT to the other', async () => {
+    await importProducts([
+      { code: 'RACE-KEY-A', sku: 'RACE-KEY-A', stock: [{ warehouseCode: 'W1', quantity: 10 }] },
+      { code: 'RACE-KEY-B', sku: 'RACE-KEY-B', stock: [{ warehouseCode: 'W1', quantity: 10 }] },
+    ]);
+    // Round 0: one attempt per selection. Round 1: four retries of each, interleaved.
+    for (const [round, attempts] of [[0, 1], [1, 4]] as const) {
+      const key = `race-shared-key-${round}`;
+      const carts = [
+        { sku: 'RACE-KEY-A', selectionId: await adminCart([{ sku: 'RACE-KEY-A', quantity: 1 }], `race-key-a-${round}@example.com`) },
+        { sku: 'RACE-KEY-B', selectionId: await adminCart([{ sku: 'RACE-KEY-B', quantity: 1 }], `race-key-b-${round}@example.com`) },
+      ];
+      const before = await Promise.all(carts.map((c) => stockOf(c.sku)));
+      const fired = [];
+      for (let i = 0; i < attempts; i += 1) for (const cart of carts) fired.push({ cart, response: placeOrder(cart.selectionId, key, asAdmin) });
+      const responses = await Promise.all(fired.map((f) => f.response));
+      expectNoErrors(responses);
+      const answers = fired.map((f, i) => ({ cart: f.cart, result: responses[i]!.data!.placeOrder }));
+
+      const winners = new Set(answers.filter((a) => a.result.__typename === 'PlaceOrderSuccess').map((a) => a.cart.selectionId));
+      expect(winners.size, JSON.stringify(answers)).toBe(1);
+      const winner = carts.find((c) => winners.has(c.selectionId))!;
+      const loser = carts.find((c) => c !== winner)!;
+      const orderIds = new Set<string>();
+      for (const a of answers) {
+        if (a.cart === winner) orderIds.add(is(a.result, 'PlaceOrderSuccess').order.id);
+        else expect(a.result).toMatchObject({ __typename: 'IdempotencyConflictError', code: 'IDEMPOTENCY_CONFLICT' });
+      }
+      expect(orderIds.size).toBe(1);
+      const [orderId] = [...orderIds];
+
+      expect(await db().idempotencyKey.findMany({ where: { key }, select: { orderId: true, selectionId: true } })).toEqual([{ orderId, selectionId: winner.selectionId }]);
+      expect(await db().order.count({ where: { selectionId: { in: carts.map((c) => c.selectionId) } } })).toBe(1);
+      expect((await db().selection.findUniqueOrThrow({ where: { id: winner.selectionId } })).status).toBe('ORDERED');
+      expect((await db().selection.findUniqueOrThrow({ where: { id: loser.selectionId } })).status).toBe('OPEN');
+      const after = await Promise.all(carts.map((c) => stockOf(c.sku)));
+      expect(total(after[carts.indexOf(winner)]!)).toBe(total(before[carts.indexOf(winner)]!) - 1);
+      expect(after[carts.indexOf(loser)]).toEqual(before[carts.indexOf(loser)]);
+    }
+  });
+});
+
+// ---------------------------------------------------------------- 4. opposite line orders
+
+describe('carts over the same SKUs in opposite line order', () => {
+  it('settles every pair: a success or OUT_OF_STOCK, never a deadlock', { timeout: 60_000 }, async () => {
+    const pairs = 10;
+    for (let round = 0; round < 2; round += 1) {
+      const x = `RACE-X-${round}`;
+      const y = `RACE-Y-${round}`;
+      await importProducts([
+        { code: x, sku: x, stock: [{ warehouseCode: 'W1', quantity: 12 }, { warehouseCode: 'W2', quantity: 8 }] },
+        { code: y, sku: y, stock: [{ warehouseCode: 'W1', quantity: 5 }, { warehouseCode: 'W2', quantity: 15 }] },
+      ]);
+      // A: X×2 then Y×1, bought by its claimant; B: Y×2 then X×1, bought by the admin.
+      const need = { A: { [x]: 2, [y]: 1 }, B: { [x]: 1, [y]: 2 } };
+      const carts: { kind: 'A' | 'B'; selectionId: string; headers: Record<string, string> }[] = [];
+      for (let i = 0; i < pairs; i += 1) {
+        const link = await issue(await adminCart([{ sku: x, quantity: 2 }, { sku: y, quantity: 1 }]));
+        const a = await readyClaimant(link, `race-pair-a-${round}-${i}@example.com`);
+        carts.push({ kind: 'A', selectionId: a.selectionId, headers: a.headers });
+        const b = await adminCart([{ sku: y, quantity: 2 }, { sku: x, quantity: 1 }], `race-pair-b-${round}-${i}@example.com`);
+        carts.push({ kind: 'B', selectionId: b, headers: asAdmin });
+      }
+      const initial = { [x]: total(await stockOf(x)), [y]: total(await stockOf(y)) };
+
+      const responses = await Promise.all(carts.map((c, i) => placeOrder(c.selectionId, `race-pair-${round}-${i}`, c.headers)));
+      expectNoErrors(responses);
+      const results = responses.map((r) => r.data!.placeOrder);
+      for (const result of results) expect(['PlaceOrderSuccess', 'OutOfStockError'], JSON.stringify(result)).toContain(result.__typename);
+
+      const taken: Record<string, number> = { [x]: 0, [y]: 0 };
+      results.forEach((result, i) => {
+        const success = successOf(result);
+        if (!success) return;
+        for (const [sku, quantity] of Object.entries(need[carts[i]!.kind])) taken[sku] = (taken[sku] ?? 0) + quantity;
+        expect(success.order.items).toEqual(carts[i]!.kind === 'A'
+          ? [{ sku: x, quantity: 2 }, { sku: y, quantity: 1 }]
+          : [{ sku: y, quantity: 2 }, { sku: x, quantity: 1 }]);
+      });
+      const final = { [x]: total(await stockOf(x)), [y]: total(await stockOf(y)) };
+      expect(final).toEqual({ [x]: initial[x]! - taken[x]!, [y]: initial[y]! - taken[y]! });
+      await expectNoNegativeStock();
+
+      // Demand (30 + 30) exceeds stock (20 + 20): some sell, some do not, and every refusal is
+      // genuine — stock only goes down, so what was short then is still short now.
+      expect(results.some((r) => r.__typename === 'PlaceOrderSuccess')).toBe(true);
+      expect(results.some((r) => r.__typename === 'OutOfStockError')).toBe(true);
+      results.forEach((result, i) => {
+        if (result.__typename !== 'OutOfStockError') return;
+        const wanted = need[carts[i]!.kind];
+        expect(Object.entries(wanted).some(([sku, quantity]) => final[sku]! < quantity), JSON.stringify({ result, final })).toBe(true);
+        for (const shortage of result.shortages) expect(shortage.available).toBeLessThan(shortage.requested);
+      });
+      const sold = results.filter((r) => r.__typename === 'PlaceOrderSuccess').length;
+      expect(await db().order.count({ where: { selectionId: { in: carts.map((c) => c.selectionId) } } })).toBe(sold);
+    }
+  });
+});
