@@ -171,11 +171,11 @@ async function claimOnce(caller: Caller, input: { hash1: string; hash2: string }
   const wellFormed = HASH_PATTERN.test(input.hash1) && HASH_PATTERN.test(input.hash2);
   const offered = digest(wellFormed ? input.hash2 : '');
   return db().$transaction(async (tx) => {
-    const rows = wellFormed
-      ? await tx.$queryRaw<{ id: string; status: string; expiresAt: Date | null; hash2Digest: Uint8Array; selectionId: string | null; lockItems: boolean; ignoreShipping: boolean; ignoreTax: boolean }[]>`
-          SELECT id, status::text AS status, "expiresAt", "hash2Digest", "selectionId", "lockItems", "ignoreShipping", "ignoreTax"
-          FROM "ShareableLink" WHERE hash1 = ${input.hash1} FOR SHARE`
-      : [];
+    // A malformed pair is looked up too (as a hash1 no link has), so that every kind of
+    // LINK_NOT_FOUND does the same work and takes about the same time.
+    const rows = await tx.$queryRaw<{ id: string; status: string; expiresAt: Date | null; hash2Digest: Uint8Array; selectionId: string | null; lockItems: boolean; ignoreShipping: boolean; ignoreTax: boolean }[]>`
+      SELECT id, status::text AS status, "expiresAt", "hash2Digest", "selectionId", "lockItems", "ignoreShipping", "ignoreTax"
+      FROM "ShareableLink" WHERE hash1 = ${wellFormed ? input.hash1 : ''} FOR SHARE`;
     const link = rows[0];
     const matches = sameDigest(offered, link?.hash2Digest ?? NO_DIGEST);
     if (!link || !matches || !wellFormed) throw notFound();
