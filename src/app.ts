@@ -12,6 +12,8 @@ import type { Credentials } from './auth/caller.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import type { Database } from './db/client.js';
+import { createEventBus } from './events/bus.js';
+import { closeEventStream, openEventStream } from './events/stream.js';
 import type { Context } from './schema/builder.js';
 import { schema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
@@ -36,22 +38,22 @@ export interface BuildOptions {
   log?: (message: string) => void;
 }
 
-/** Credentials from HTTP headers, or from graphql-ws connectionParams for a socket. */
-function credentialsOf(request: Request, connectionParams: Record<string, unknown> | undefined): Credentials {
-  if (connectionParams) {
-    const param = (...names: string[]) => {
-      for (const name of names) {
-        const value = connectionParams[name];
-        if (typeof value === 'string') return value;
-      }
-      return null;
-    };
-    return {
-      authorization: param('authorization', 'Authorization'),
-      sessionToken: param('sessionToken', 'x-session-token', 'X-Session-Token'),
-    };
+/** Credentials from graphql-ws connectionParams for a socket, or else from HTTP headers. */
+function credentialsOf(request: Request | null, connectionParams: Record<string, unknown> | undefined): Credentials {
+  if (request && !connectionParams) {
+    return { authorization: request.headers.get('authorization'), sessionToken: request.headers.get('x-session-token') };
   }
-  return { authorization: request.headers.get('authorization'), sessionToken: request.headers.get('x-session-token') };
+  const param = (...names: string[]) => {
+    for (const name of names) {
+      const value = connectionParams?.[name];
+      if (typeof value === 'string') return value;
+    }
+    return null;
+  };
+  return {
+    authorization: param('authorization', 'Authorization'),
+    sessionToken: param('sessionToken', 'x-session-token', 'X-Session-Token'),
+  };
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
@@ -59,6 +61,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const ownsDatabase = !options.database;
   const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log }));
   const callers = createCallerResolver(config.adminApiKey);
+  const bus = createEventBus(config.redisUrl, log);
+  const stream = openEventStream(bus, log);
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -97,6 +101,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
   const wsServer = useServer(
     {
+      // The socket is the admin dashboard's: anyone else is refused with 4403 Forbidden.
+      onConnect: async (ctx) => (await callers.resolve(credentialsOf(null, ctx.connectionParams))).kind === 'admin',
       execute: (args) => (args.rootValue as RootValue).execute(args) as never,
       subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
       onSubscribe: async (ctx, _id, payload) => {
@@ -142,13 +148,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await new Promise<void>((resolve) => {
           sockets.close(() => resolve());
         });
-        // Ends server-sent-event streams before waiting for HTTP connections to finish.
+        // Ends subscriptions (server-sent events too) before waiting for HTTP connections.
+        await closeEventStream(stream);
         await yoga.dispose();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 5_000).unref();
         });
+        await bus.close();
         if (ownsDatabase) await database.close();
       })()),
   };

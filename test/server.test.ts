@@ -59,9 +59,21 @@ describe('graphql-ws', () => {
     expect(result).toEqual({ data: { static: null } });
   });
 
-  it('treats a socket without credentials as anonymous', async () => {
-    const result = await wsQuery({}, '{ static(name: "payment_link") { name } }');
-    expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  it('refuses a socket without an admin key with 4403 Forbidden', async () => {
+    for (const connectionParams of [{}, { authorization: 'Bearer wrong' }, { sessionToken: 'not-a-session' }]) {
+      const closed = await new Promise<number>((resolve) => {
+        const client = createClient({
+          url: `${url.replace('http', 'ws')}/graphql`,
+          webSocketImpl: WebSocket,
+          connectionParams,
+          retryAttempts: 0,
+          lazy: false,
+          on: { closed: (event) => resolve((event as { code: number }).code) },
+        });
+        client.on('closed', () => void client.dispose());
+      });
+      expect(closed).toBe(4403);
+    }
   });
 });
 

@@ -1,7 +1,9 @@
 // The outbox: every link event is a row written in the same transaction as the change it
-// reports (DESIGN.md §1 step 6). Publishing the rows after commit lands with issue #4.
+// reports (DESIGN.md §1 step 6), announced to the subscribers once that transaction commits.
+import { db } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { LinkEventType } from '../generated/prisma/enums.js';
+import { announceLinkEvents } from './stream.js';
 
 // Any constant: the key of the transaction-level advisory lock that orders event rows.
 const OUTBOX_LOCK = 7_305_001;
@@ -14,14 +16,38 @@ export interface LinkEventInput {
 }
 
 /**
- * Records events. Call it as the LAST statement of a transaction: it takes a transaction-level
+ * Records events. Called as the LAST statement of a transaction: it takes a transaction-level
  * advisory lock held until commit, so sequence numbers are handed out in commit order and a
  * reader resuming "after sequence N" never misses a row that commits later with a smaller one.
  */
-export async function recordEvents(tx: Prisma.TransactionClient, events: LinkEventInput[]): Promise<void> {
-  if (events.length === 0) return;
+async function recordEvents(tx: Prisma.TransactionClient, events: LinkEventInput[]): Promise<bigint | undefined> {
+  if (events.length === 0) return undefined;
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${OUTBOX_LOCK})`;
-  await tx.linkEvent.createMany({
+  const rows = await tx.linkEvent.createManyAndReturn({
     data: events.map((e) => ({ type: e.type, linkId: e.linkId, claimId: e.claimId ?? null, orderId: e.orderId ?? null })),
+    select: { sequence: true },
   });
+  return rows.reduce((max, row) => (row.sequence > max ? row.sequence : max), 0n);
+}
+
+export type RecordEvents = (events: LinkEventInput[]) => Promise<void>;
+
+/**
+ * Runs a transaction whose work may record link events (with `record`, as its last
+ * statement), and announces them only after it committed: a rolled-back change announces
+ * nothing, and an announcement never carries a transaction.
+ */
+export async function transactionWithEvents<T>(
+  work: (tx: Prisma.TransactionClient, record: RecordEvents) => Promise<T>,
+  options: { maxWait: number; timeout: number },
+): Promise<T> {
+  let committedUpTo: bigint | undefined;
+  const result = await db().$transaction(
+    (tx) => work(tx, async (events) => {
+      committedUpTo = await recordEvents(tx, events);
+    }),
+    options,
+  );
+  if (committedUpTo !== undefined) announceLinkEvents(committedUpTo);
+  return result;
 }

@@ -1,10 +1,10 @@
-// Link events (the outbox) for the admin dashboard. Live delivery lands with issue #4.
+// Link events (the outbox) for the admin dashboard: the catch-up query and the live subscription.
 import { GraphQLError } from 'graphql';
 import { db } from '../db/client.js';
 import { LinkEventType as LinkEventTypeValues } from '../generated/prisma/enums.js';
 import { isUuid } from '../services/validate.js';
 import { adminOnly, builder, noRow } from './builder.js';
-import { notYet } from './pending.js';
+import { linkEventStream } from '../events/stream.js';
 
 export const LinkEventType = builder.enumType(LinkEventTypeValues, {
   name: 'LinkEventType',
@@ -38,6 +38,15 @@ export const LinkEvent = builder.prismaObject('LinkEvent', {
 const MAX_PAGE = 500;
 const MAX_SEQUENCE = 2n ** 63n - 1n;
 
+/** A sequence from a LinkEvent ("42"), or a GraphQL error naming the argument. */
+function parseSequence(after: string | null | undefined): bigint | null {
+  if (after == null) return null;
+  if (!(/^\d{1,19}$/.test(after) && BigInt(after) <= MAX_SEQUENCE)) {
+    throw new GraphQLError('after must be a sequence from a LinkEvent', { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return BigInt(after);
+}
+
 builder.queryField('linkEvents', (t) =>
   t.prismaField({
     ...adminOnly,
@@ -53,14 +62,12 @@ builder.queryField('linkEvents', (t) =>
     resolve: (query, _root, args) => {
       const first = args.first ?? 100;
       if (first < 1 || first > MAX_PAGE) throw new GraphQLError(`first must be from 1 to ${MAX_PAGE}`, { extensions: { code: 'BAD_USER_INPUT' } });
-      if (args.after != null && !(/^\d{1,19}$/.test(args.after) && BigInt(args.after) <= MAX_SEQUENCE)) {
-        throw new GraphQLError('after must be a sequence from a LinkEvent', { extensions: { code: 'BAD_USER_INPUT' } });
-      }
+      const after = parseSequence(args.after);
       if (args.linkId != null && !isUuid(args.linkId)) return noRow(query, []);
       return db().linkEvent.findMany({
         ...query,
         where: {
-          ...(args.after != null && { sequence: { gt: BigInt(args.after) } }),
+          ...(after !== null && { sequence: { gt: after } }),
           ...(args.linkId != null && { linkId: args.linkId }),
           ...(args.types != null && { type: { in: args.types } }),
         },
@@ -81,8 +88,13 @@ builder.subscriptionField('linkEvents', (t) =>
     args: {
       linkId: t.arg.id({ required: false, description: 'Only this link\'s events.' }),
       types: t.arg({ type: [LinkEventType], required: false, description: 'Only events of these types.' }),
+      after: t.arg.string({
+        required: false,
+        description: 'Replay the stored events after this sequence first, then go on live: a dashboard that reconnects loses nothing.',
+      }),
     },
-    subscribe: () => notYet('Subscription.linkEvents', 4),
-    resolve: (event: never) => event,
+    subscribe: (_root, args) =>
+      linkEventStream().subscribe({ linkId: args.linkId, types: args.types, after: parseSequence(args.after) }),
+    resolve: (event) => event,
   }),
 );

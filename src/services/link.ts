@@ -3,8 +3,9 @@
 import type { Caller } from '../auth/caller.js';
 import { digest, randomSecret, sameDigest } from '../auth/secrets.js';
 import { createSession } from '../auth/session.js';
-import { db, isUniqueViolation } from '../db/client.js';
-import { recordEvents } from '../events/outbox.js';
+import { isUniqueViolation } from '../db/client.js';
+import { transactionWithEvents } from '../events/outbox.js';
+import type { RecordEvents } from '../events/outbox.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { LinkUnavailable, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from './errors.js';
 import { hasShipping } from './selection.js';
@@ -54,7 +55,7 @@ export async function issueShareableLink(input: IssueShareableLinkInput, publicU
     throw new ValidationFailed('expiresAt must be in the future', ['input', 'expiresAt']);
   }
   if (!isUuid(input.selectionId)) throw new NotFound('No such selection');
-  return db().$transaction(async (tx) => {
+  return transactionWithEvents(async (tx, record) => {
     const rows = await tx.$queryRaw<{ id: string; status: string; sessionId: string | null; marketId: string; pricelistId: string; countryCode: string }[]>`
       SELECT id, status::text AS status, "sessionId", "marketId", "pricelistId", "countryCode"
       FROM "Selection" WHERE id = ${input.selectionId}::uuid FOR UPDATE`;
@@ -94,7 +95,7 @@ export async function issueShareableLink(input: IssueShareableLinkInput, publicU
       },
       select: { id: true },
     });
-    await recordEvents(tx, [
+    await record([
       ...replaced.map((l) => ({ type: 'REVOKED' as const, linkId: l.id })),
       { type: 'ISSUED', linkId: link.id },
     ]);
@@ -105,7 +106,7 @@ export async function issueShareableLink(input: IssueShareableLinkInput, publicU
 /** Revokes an ACTIVE link: later claims get LINK_REVOKED; copies already claimed stay. */
 export async function revokeShareableLink(input: { linkId: string }): Promise<{ linkId: string }> {
   if (!isUuid(input.linkId)) throw new NotFound('No such link');
-  return db().$transaction(async (tx) => {
+  return transactionWithEvents(async (tx, record) => {
     const rows = await tx.$queryRaw<{ id: string; status: string; expiresAt: Date | null }[]>`
       SELECT id, status::text AS status, "expiresAt" FROM "ShareableLink" WHERE id = ${input.linkId}::uuid FOR UPDATE`;
     const link = rows[0];
@@ -113,7 +114,7 @@ export async function revokeShareableLink(input: { linkId: string }): Promise<{ 
     const unavailable = unavailableReason(link);
     if (unavailable) throw unavailable;
     await tx.shareableLink.update({ where: { id: link.id }, data: { status: 'REVOKED', revokedAt: new Date() } });
-    await recordEvents(tx, [{ type: 'REVOKED', linkId: link.id }]);
+    await record([{ type: 'REVOKED', linkId: link.id }]);
     return { linkId: link.id };
   }, transactionOptions);
 }
@@ -170,7 +171,7 @@ export async function claimSelection(
 async function claimOnce(caller: Caller, input: { hash1: string; hash2: string }, sessionToken: string | null): Promise<ClaimResult> {
   const wellFormed = HASH_PATTERN.test(input.hash1) && HASH_PATTERN.test(input.hash2);
   const offered = digest(wellFormed ? input.hash2 : '');
-  return db().$transaction(async (tx) => {
+  return transactionWithEvents(async (tx, record) => {
     // A malformed pair is looked up too (as a hash1 no link has), so that every kind of
     // LINK_NOT_FOUND does the same work and takes about the same time.
     const rows = await tx.$queryRaw<{ id: string; status: string; expiresAt: Date | null; hash2Digest: Uint8Array; selectionId: string | null; lockItems: boolean; ignoreShipping: boolean; ignoreTax: boolean }[]>`
@@ -191,12 +192,13 @@ async function claimOnce(caller: Caller, input: { hash1: string; hash2: string }
     if (unavailable) throw unavailable;
     if (!link.selectionId) throw new LinkUnavailable('LINK_USED', 'This link was already used for a purchase');
 
-    return copyForClaim(tx, caller, sessionToken, link as typeof link & { selectionId: string });
+    return copyForClaim(tx, record, caller, sessionToken, link as typeof link & { selectionId: string });
   }, transactionOptions);
 }
 
 async function copyForClaim(
   tx: Tx,
+  record: RecordEvents,
   caller: Caller,
   sessionToken: string | null,
   link: { id: string; selectionId: string; lockItems: boolean; ignoreShipping: boolean; ignoreTax: boolean },
@@ -238,6 +240,6 @@ async function copyForClaim(
     data: { linkId: link.id, sessionId: session.sessionId, selectionId: copy.id },
     select: { id: true },
   });
-  await recordEvents(tx, [{ type: 'CLAIMED', linkId: link.id, claimId: claim.id }]);
+  await record([{ type: 'CLAIMED', linkId: link.id, claimId: claim.id }]);
   return { claimId: claim.id, selectionId: copy.id, sessionToken: session.token };
 }

@@ -3,8 +3,8 @@
 // consumes the link on the first purchase from any of its claims.
 import type { Caller } from '../auth/caller.js';
 import { db, isUniqueViolation } from '../db/client.js';
-import { recordEvents } from '../events/outbox.js';
-import type { LinkEventInput } from '../events/outbox.js';
+import { transactionWithEvents } from '../events/outbox.js';
+import type { LinkEventInput, RecordEvents } from '../events/outbox.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import {
   IdempotencyConflict, NotFound, OutOfStock, SelectionStateFailed, ShippingUnavailable, ValidationFailed,
@@ -55,7 +55,7 @@ export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promis
   const where = visibleSelection(caller, input.selectionId);
   if (!where) throw new NotFound('No such selection');
   try {
-    return await db().$transaction((tx) => placeLocked(tx, where.id!, where.sessionId as string | undefined, key), {
+    return await transactionWithEvents((tx, record) => placeLocked(tx, record, where.id!, where.sessionId as string | undefined, key), {
       maxWait: 10_000,
       timeout: 20_000,
     });
@@ -70,7 +70,7 @@ export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promis
   }
 }
 
-async function placeLocked(tx: Tx, selectionId: string, ownerSessionId: string | undefined, key: string): Promise<{ orderId: string }> {
+async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ownerSessionId: string | undefined, key: string): Promise<{ orderId: string }> {
   const rows = await tx.$queryRaw<LockedSelection[]>`
     SELECT s.id, s.status::text AS status, s."sessionId", s."marketId", s."pricelistId", s."countryCode", s."customerId",
            s."customerFirstName", s."customerLastName", c.email AS "customerEmail", s."ignoreShipping", s."ignoreTax", p.currency
@@ -154,7 +154,7 @@ async function placeLocked(tx: Tx, selectionId: string, ownerSessionId: string |
   await tx.selection.update({ where: { id: selection.id }, data: { status: 'ORDERED' } });
 
   const events = claim ? await settleLink(tx, claim.linkId, claim.id, order.id) : await retireLinksOf(tx, selection.id);
-  await recordEvents(tx, events);
+  await record(events);
   return { orderId: order.id };
 }
 

@@ -21,6 +21,8 @@ export interface GraphQLResponse<T> {
 export interface TestApp {
   app: App;
   database: Database;
+  /** The PostgreSQL URL of this file's database; null on PGlite. */
+  databaseUrl: string | null;
   /** Runs a typed document; `headers` default to none (anonymous). */
   request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   /** Like request, but fails the test on GraphQL errors: every expected failure is data. */
@@ -34,11 +36,11 @@ export const asAdmin = { authorization: `Bearer ${ADMIN_KEY}` };
 export const asSession = (token: string) => ({ 'x-session-token': token });
 
 /** A fresh, empty, migrated database for this test file. */
-export async function createTestDatabase(): Promise<{ database: Database; drop(): Promise<void> }> {
+export async function createTestDatabase(): Promise<{ database: Database; url: string | null; drop(): Promise<void> }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
     const database = await openDatabase({ databaseUrl: undefined, dataDir: 'memory://' });
-    return { database, drop: () => database.close() };
+    return { database, url: null, drop: () => database.close() };
   }
   const name = `linkcart_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -50,6 +52,7 @@ export async function createTestDatabase(): Promise<{ database: Database; drop()
   const database = await openDatabase({ databaseUrl: url.toString(), dataDir: 'unused' });
   return {
     database,
+    url: url.toString(),
     async drop() {
       await database.close();
       const cleanup = new pg.Client({ connectionString: serverUrl });
@@ -61,7 +64,7 @@ export async function createTestDatabase(): Promise<{ database: Database; drop()
 }
 
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const { database, drop } = await createTestDatabase();
+  const { database, url: databaseUrl, drop } = await createTestDatabase();
   const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, PORT: '0', ...env });
   const app = await buildApp(config, { database });
 
@@ -77,6 +80,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   return {
     app,
     database,
+    databaseUrl,
     request,
     async data(document, variables, headers) {
       const response = await request(document, variables, headers);

@@ -1,0 +1,56 @@
+// Pub/sub between instances: "link events up to sequence N committed". In-process without
+// REDIS_URL; Redis pub/sub (@graphql-yoga/redis-event-target) with it. Only the sequence
+// travels: every instance reads the rows themselves from the outbox table, so a lost or
+// duplicated message can delay an event, never lose or reorder it.
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub } from 'graphql-yoga';
+import type { PubSub } from 'graphql-yoga';
+import { Redis } from 'ioredis';
+
+export type Events = {
+  'link:committed': [{ sequence: string }];
+};
+
+export interface EventBus {
+  pubsub: PubSub<Events>;
+  kind: 'in-process' | 'redis';
+  close(): Promise<void>;
+}
+
+export function createEventBus(redisUrl: string | undefined, log: (message: string) => void): EventBus {
+  if (!redisUrl) return { pubsub: createPubSub<Events>(), kind: 'in-process', close: async () => {} };
+
+  // The publisher fails fast while Redis is away (no offline queue): a mutation never waits
+  // for Redis, and the subscribers' poll delivers what was not announced.
+  const publisher = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  let lastError = '';
+  const onError = (error: Error) => {
+    if (error.message !== lastError) log(`redis: ${error.message}`);
+    lastError = error.message;
+  };
+  publisher.on('error', onError);
+  subscriber.on('error', onError);
+  subscriber.on('ready', () => (lastError = ''));
+
+  // The event target leaves the promises of publish and subscribe unhandled; a rejection
+  // (Redis down) would end the process, so these wrappers catch and log.
+  const publishClient = {
+    publish: (channel: string, message: string) =>
+      publisher.publish(channel, message).catch((error: Error) => onError(error)),
+  } as unknown as Redis;
+  const subscribeClient = {
+    on: (event: 'message', listener: (channel: string, message: string) => void) => subscriber.on(event, listener),
+    subscribe: (channel: string) => subscriber.subscribe(channel).catch((error: Error) => onError(error)),
+    unsubscribe: (channel: string) => subscriber.unsubscribe(channel).catch((error: Error) => onError(error)),
+  } as unknown as Redis;
+
+  return {
+    pubsub: createPubSub<Events>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) }),
+    kind: 'redis',
+    async close() {
+      publisher.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}

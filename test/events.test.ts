@@ -1,0 +1,262 @@
+// Live link events (DESIGN.md §1 step 6) over real sockets: graphql-ws and server-sent
+// events, published after commit, in sequence order, caught up after a reconnect, and across
+// instances (a second server process sharing PostgreSQL and Redis).
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { db } from '../src/db/client.js';
+import { graphql } from './gql/index.js';
+import { ADMIN_KEY, asAdmin, asSession, is, startTestApp } from './helpers/app.js';
+import type { TestApp } from './helpers/app.js';
+import { LINK_EVENTS, subscribeWs } from './helpers/events.js';
+import { AddItem, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+
+const Claim = graphql(`
+  mutation EventsClaim($input: ClaimSelectionInput!) {
+    claimSelection(input: $input) { __typename ... on ClaimSelectionSuccess { sessionToken claim { id } selection { id } } }
+  }
+`);
+
+const Buy = graphql(`
+  mutation EventsBuy($selectionId: ID!, $key: String!) {
+    setCustomer(input: { selectionId: $selectionId, email: "events@example.com" }) { __typename }
+    placeOrder(input: { selectionId: $selectionId, idempotencyKey: $key }) {
+      __typename
+      ... on PlaceOrderSuccess { order { id } }
+      ... on Error { code }
+    }
+  }
+`);
+
+let t: TestApp;
+let url: string;
+beforeAll(async () => {
+  // With REDIS_URL (CI), this instance too announces and listens through Redis.
+  t = await startTestApp({ CLAIM_RATE_LIMIT: '1000', ...(process.env.REDIS_URL && { REDIS_URL: process.env.REDIS_URL }) });
+  url = await t.app.start();
+  await seedCatalog(t);
+});
+afterAll(() => t.stop());
+
+async function lastSequence(): Promise<string> {
+  const newest = await db().linkEvent.findFirst({ orderBy: { sequence: 'desc' } });
+  return (newest?.sequence ?? 0n).toString();
+}
+
+/** POSTs a document to a server over HTTP (any instance). */
+async function post<T, V>(base: string, document: TypedDocumentNode<T, V>, variables: V, headers: Record<string, string>): Promise<T> {
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query: print(document), variables }),
+  });
+  const body = (await response.json()) as { data: T; errors?: unknown };
+  expect(body.errors).toBeUndefined();
+  return body.data;
+}
+
+/** Issues a link, claims it and buys the copy, all through `base`; returns the ids involved. */
+async function runFlow(base: string, sku = 'MUG') {
+  const selectionId = await createSelection(t);
+  await t.admin(AddItem, { input: { selectionId, sku, quantity: 1 } });
+  const issued = is((await post(base, IssueLink, { input: { selectionId, lockItems: true } }, asAdmin)).issueShareableLink, 'IssueShareableLinkSuccess');
+  const claimed = is((await post(base, Claim, { input: { hash1: issued.link.hash1, hash2: issued.hash2 } }, {})).claimSelection, 'ClaimSelectionSuccess');
+  const bought = is(
+    (await post(base, Buy, { selectionId: claimed.selection.id, key: `events-${claimed.claim.id}` }, asSession(claimed.sessionToken))).placeOrder,
+    'PlaceOrderSuccess',
+  );
+  return { linkId: issued.link.id, claimId: claimed.claim.id, orderId: bought.order.id };
+}
+
+function expectFlow(events: { type: string; link: { id: string }; claim: { id: string } | null; order: { id: string } | null; sequence: string }[], flow: { linkId: string; claimId: string; orderId: string }) {
+  expect(events.map((e) => [e.type, e.link.id, e.claim?.id ?? null, e.order?.id ?? null])).toEqual([
+    ['ISSUED', flow.linkId, null, null],
+    ['CLAIMED', flow.linkId, flow.claimId, null],
+    ['CONSUMED', flow.linkId, flow.claimId, flow.orderId],
+    ['ORDER_PLACED', flow.linkId, flow.claimId, flow.orderId],
+  ]);
+  const sequences = events.map((e) => BigInt(e.sequence));
+  expect(sequences).toEqual([...sequences].sort((a, b) => (a < b ? -1 : 1)));
+}
+
+describe('over graphql-ws', () => {
+  it('delivers ISSUED, CLAIMED, CONSUMED and ORDER_PLACED as committed, in sequence order', async () => {
+    const subscription = subscribeWs(url, { after: await lastSequence() });
+    try {
+      const flow = await runFlow(url);
+      expectFlow(await subscription.next(4), flow);
+    } finally {
+      await subscription.close();
+    }
+  });
+
+  it('filters by link and type', async () => {
+    const after = await lastSequence();
+    const first = await runFlow(url);
+    const byLink = subscribeWs(url, { after, linkId: first.linkId, types: ['CLAIMED', 'CONSUMED'] });
+    try {
+      await runFlow(url);
+      const events = await byLink.next(2);
+      expect(events.map((e) => [e.type, e.link.id])).toEqual([['CLAIMED', first.linkId], ['CONSUMED', first.linkId]]);
+    } finally {
+      await byLink.close();
+    }
+  });
+
+  it('publishes nothing for a rolled-back order', async () => {
+    const subscription = subscribeWs(url, { after: await lastSequence() });
+    try {
+      const selectionId = await createSelection(t);
+      await t.admin(AddItem, { input: { selectionId, sku: 'TEE-M', quantity: 3 } });
+      const issued = is((await t.admin(IssueLink, { input: { selectionId, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
+      const claimed = is((await post(url, Claim, { input: { hash1: issued.link.hash1, hash2: issued.hash2 } }, {})).claimSelection, 'ClaimSelectionSuccess');
+      await db().stockLevel.updateMany({ where: { variant: { sku: 'TEE-M' } }, data: { quantity: 0 } });
+      const refused = (await post(url, Buy, { selectionId: claimed.selection.id, key: 'rolled-back' }, asSession(claimed.sessionToken))).placeOrder;
+      expect(refused).toMatchObject({ __typename: 'OutOfStockError', code: 'OUT_OF_STOCK' });
+      const after = await runFlow(url);
+      const events = await subscription.next(6);
+      expect(events.map((e) => e.type)).toEqual(['ISSUED', 'CLAIMED', 'ISSUED', 'CLAIMED', 'CONSUMED', 'ORDER_PLACED']);
+      expectFlow(events.slice(2), after);
+      expect(await db().linkEvent.count({ where: { linkId: issued.link.id, type: { in: ['CONSUMED', 'ORDER_PLACED'] } } })).toBe(0);
+    } finally {
+      await subscription.close();
+    }
+  });
+
+  it('lets a dashboard that reconnects catch up by sequence, losing nothing', async () => {
+    const first = subscribeWs(url, { after: await lastSequence() });
+    const flowSeen = await runFlow(url);
+    const seen = await first.next(4);
+    await first.close();
+    const missedFlow = await runFlow(url);
+    const again = subscribeWs(url, { after: seen[3]!.sequence });
+    try {
+      expectFlow(seen, flowSeen);
+      expectFlow(await again.next(4), missedFlow);
+      // The catch-up query gives the same events.
+      const stored = await t.admin(
+        graphql(`query EventsCatchUp($after: String) { linkEvents(after: $after) { sequence type } }`),
+        { after: seen[3]!.sequence },
+      );
+      expect(stored.linkEvents.map((e) => e.sequence)).toEqual(again.events.map((e) => e.sequence));
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+/** Reads server-sent events from a POST until `count` data events arrived. */
+async function sse(base: string, headers: Record<string, string>, variables: Record<string, unknown>, count: number, act: () => Promise<unknown>) {
+  const controller = new AbortController();
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+    body: JSON.stringify({ query: LINK_EVENTS, variables }),
+    signal: controller.signal,
+  });
+  const payloads: { data?: { linkEvents: never }; errors?: { extensions?: { code?: string } }[] }[] = [];
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const acting = act();
+  try {
+    while (payloads.length < count) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('');
+        if (data) payloads.push(JSON.parse(data));
+        if (payloads.some((p) => p.errors)) return payloads;
+      }
+    }
+    return payloads;
+  } finally {
+    await acting;
+    controller.abort();
+  }
+}
+
+describe('over server-sent events', () => {
+  it('delivers the same events', async () => {
+    let flow: Awaited<ReturnType<typeof runFlow>> | undefined;
+    const payloads = await sse(url, asAdmin, { after: await lastSequence() }, 4, async () => {
+      flow = await runFlow(url);
+    });
+    expectFlow(payloads.map((p) => p.data!.linkEvents), flow!);
+  });
+
+  it('refuses anonymous callers and sessions', async () => {
+    const callers: Record<string, string>[] = [{}, asSession('no-such-session'), { authorization: 'Bearer wrong-key' }];
+    for (const headers of callers) {
+      const payloads = await sse(url, headers, {}, 1, async () => {});
+      expect(payloads[0]?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+  });
+});
+
+// A second instance is a separate server process on the same database, so what reaches one
+// instance from the other crossed Redis (or, with Redis unreachable, the outbox poll).
+describe.runIf(process.env.TEST_DATABASE_URL && process.env.REDIS_URL)('across instances', () => {
+  const instances: ChildProcess[] = [];
+
+  async function startInstance(env: Record<string, string>): Promise<string> {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = spawn(resolve(import.meta.dirname, '../node_modules/.bin/tsx'), ['src/server.ts'], {
+      cwd: resolve(import.meta.dirname, '..'),
+      env: { ...process.env, PORT: String(port), DATABASE_URL: t.databaseUrl!, ADMIN_API_KEY: ADMIN_KEY, NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    instances.push(child);
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    const base = `http://localhost:${port}`;
+    for (let attempt = 0; attempt < 600; attempt++) {
+      if (child.exitCode !== null) throw new Error(`instance exited: ${output}`);
+      const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+      if (ready) return base;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`instance did not start: ${output}`);
+  }
+
+  afterAll(async () => {
+    for (const child of instances) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+
+  it('delivers events committed on B to subscribers on A, and back', { timeout: 90_000 }, async () => {
+    const b = await startInstance({ REDIS_URL: process.env.REDIS_URL! });
+    const onA = subscribeWs(url, { after: await lastSequence() });
+    const onB = subscribeWs(b, { after: await lastSequence() });
+    try {
+      const throughB = await runFlow(b);
+      expectFlow(await onA.next(4), throughB);
+      const throughA = await runFlow(url);
+      expectFlow((await onB.next(8)).slice(4), throughA);
+    } finally {
+      await onA.close();
+      await onB.close();
+    }
+  });
+
+  it('keeps taking orders while Redis is unreachable, and the events still arrive', { timeout: 90_000 }, async () => {
+    const noRedis = await startInstance({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const onA = subscribeWs(url, { after: await lastSequence() });
+    try {
+      const flow = await runFlow(noRedis);
+      expectFlow(await onA.next(4), flow);
+    } finally {
+      await onA.close();
+    }
+  });
+});
