@@ -32,12 +32,11 @@ export function customerAsSeenBy<C extends { firstName: string | null; lastName:
   stored: C,
   given: { customerFirstName: string | null; customerLastName: string | null },
 ): C {
-  const admin = caller.kind === 'admin';
-  return {
-    ...stored,
-    firstName: given.customerFirstName ?? (admin ? stored.firstName : null),
-    lastName: given.customerLastName ?? (admin ? stored.lastName : null),
-  };
+  // The names go together: given ones, else (for admins) stored ones, never a mix.
+  if (given.customerFirstName !== null || given.customerLastName !== null) {
+    return { ...stored, firstName: given.customerFirstName, lastName: given.customerLastName };
+  }
+  return caller.kind === 'admin' ? stored : { ...stored, firstName: null, lastName: null };
 }
 
 export const SelectionStatus = builder.enumType(SelectionStatusValues, {
