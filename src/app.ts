@@ -62,7 +62,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log }));
   const callers = createCallerResolver(config.adminApiKey);
   const bus = createEventBus(config.redisUrl, log);
-  const stream = openEventStream(bus, log);
+  const stream = openEventStream(bus, log, config.eventPollMs);
 
   const yoga = createYoga<ServerContext, Context>({
     schema,

@@ -10,6 +10,8 @@ export interface Config {
   publicUrl: string;
   claimRateLimit: number;
   trustProxy: boolean;
+  /** How often each instance checks the outbox for events no announcement told it about. */
+  eventPollMs: number;
   production: boolean;
 }
 
@@ -71,6 +73,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     claimRateLimit: integer(env, 'CLAIM_RATE_LIMIT', 10, 1, 1_000_000),
     trustProxy: boolean(env, 'TRUST_PROXY'),
+    eventPollMs: integer(env, 'LINK_EVENT_POLL_MS', 1_000, 50, 3_600_000),
     production: env.NODE_ENV === 'production',
   };
 }

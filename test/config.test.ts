@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       publicUrl: 'http://localhost:4000',
       claimRateLimit: 10,
       trustProxy: false,
+      eventPollMs: 1000,
       production: false,
     });
   });
@@ -50,6 +51,7 @@ describe('loadConfig', () => {
     [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
     [{ CLAIM_RATE_LIMIT: '0' }, /CLAIM_RATE_LIMIT must be a whole number from 1/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+    [{ LINK_EVENT_POLL_MS: '10' }, /LINK_EVENT_POLL_MS must be a whole number from 50/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -229,8 +229,10 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.REDIS_URL)('across i
 
   afterAll(async () => {
     for (const child of instances) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await exited;
     }
   });
 
@@ -246,6 +248,41 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.REDIS_URL)('across i
     } finally {
       await onA.close();
       await onB.close();
+    }
+  });
+
+  it('keeps taking orders while Redis is down, and delivers everything once it is back', { timeout: 120_000 }, async () => {
+    // A Redis of this test's own, so that stopping it touches nothing else; the instances
+    // poll only once a minute, so what arrives came through Redis.
+    const port = 30_000 + Math.floor(Math.random() * 10_000);
+    const startRedis = async () => {
+      const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      instances.push(redis);
+      await new Promise((r) => setTimeout(r, 300));
+      return redis;
+    };
+    let redis = await startRedis();
+    const env = { REDIS_URL: `redis://127.0.0.1:${port}`, LINK_EVENT_POLL_MS: '60000' };
+    const [b, c] = await Promise.all([startInstance(env), startInstance(env)]);
+    const onC = subscribeWs(c, { after: await lastSequence() });
+    try {
+      const before = await runFlow(b);
+      expectFlow(await onC.next(4), before);
+
+      redis.kill('SIGKILL');
+      await new Promise((r) => redis.once('exit', r));
+      const whileDown = await runFlow(b); // the mutations still succeed
+      expect(await db().linkEvent.count({ where: { linkId: whileDown.linkId } })).toBe(4);
+
+      redis = await startRedis();
+      // Once B and C are reconnected, the next announcement makes C read everything after the
+      // last event it delivered: the four from while Redis was down, then the new four.
+      const after = await runFlow(b);
+      const events = await onC.next(12, 30_000);
+      expectFlow(events.slice(4, 8), whileDown);
+      expectFlow(events.slice(8), after);
+    } finally {
+      await onC.close();
     }
   });
 

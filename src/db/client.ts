@@ -8,7 +8,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { applyMigrations } from './migrate.js';
+import { applyMigrations, readMigrations } from './migrate.js';
 
 export interface DatabaseOptions {
   /** postgresql://… ; undefined for embedded PGlite. */
@@ -28,6 +28,37 @@ export interface Database {
 }
 
 let current: Database | undefined;
+
+/**
+ * Whether a migration in prisma/migrations is not yet recorded as applied. Asked with one
+ * plain query, so that an up-to-date database starts without loading the schema engine or
+ * taking its lock (instances starting together then never wait on each other).
+ */
+async function hasPendingMigrations(query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>): Promise<boolean> {
+  const { migrationDirectories } = await readMigrations();
+  let applied: Set<string>;
+  try {
+    const { rows } = await query(
+      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    applied = new Set(rows.map((row) => String(row.migration_name)));
+  } catch {
+    return true; // no _prisma_migrations table yet
+  }
+  return migrationDirectories.some((dir) => !applied.has(dir.path));
+}
+
+/** The engine waits 10 s for its advisory lock; instances migrating together wait longer. */
+async function migrateWithRetries(factory: SqlMigrationAwareDriverAdapterFactory, log: (message: string) => void): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyMigrations(factory);
+    } catch (error) {
+      if (attempt >= 6 || !/advisory lock/i.test((error as Error).message)) throw error;
+      log('another process is migrating the database: waiting');
+    }
+  }
+}
 
 /**
  * Only one process may open a PGlite data directory: a second would corrupt it. A pid file
@@ -74,6 +105,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let factory: SqlMigrationAwareDriverAdapterFactory;
   let closeDriver: () => Promise<void>;
   let kind: Database['kind'];
+  let query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>;
   if (options.databaseUrl) {
     kind = 'postgresql';
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
@@ -84,6 +116,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       onConnectionError: (error) => log(`database connection error: ${error.message}`),
     });
     closeDriver = () => pool.end();
+    query = (sql) => pool.query(sql);
   } else {
     kind = 'pglite';
     const inMemory = options.dataDir.startsWith('memory://');
@@ -96,6 +129,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       throw error;
     }
     factory = new PrismaPGlite(pglite);
+    query = (sql) => pglite.query(sql);
     closeDriver = async () => {
       await pglite.close();
       await unlock();
@@ -103,8 +137,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 
   try {
-    const applied = await applyMigrations(factory);
-    if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
+    if (await hasPendingMigrations(query)) {
+      const applied = await migrateWithRetries(factory, log);
+      if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
+    }
   } catch (error) {
     await closeDriver();
     throw error;

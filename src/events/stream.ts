@@ -23,7 +23,6 @@ interface Subscriber {
 }
 
 const PAGE = 500;
-const POLL_MS = 1_000;
 
 export class LinkEventStream {
   private readonly subscribers = new Set<Subscriber>();
@@ -38,11 +37,12 @@ export class LinkEventStream {
   constructor(
     private readonly bus: EventBus,
     private readonly log: (message: string) => void,
+    pollMs: number,
   ) {
     const messages = bus.pubsub.subscribe('link:committed');
     this.messages = messages[Symbol.asyncIterator]();
     void this.listen();
-    this.poll = setInterval(() => this.wake(), POLL_MS).unref();
+    this.poll = setInterval(() => this.wake(), pollMs).unref();
   }
 
   /** Tells every instance that events up to `sequence` are committed. Never throws. */
@@ -139,8 +139,8 @@ function deliver(subscriber: Subscriber, event: LinkEvent): void {
 
 let current: LinkEventStream | undefined;
 
-export function openEventStream(bus: EventBus, log: (message: string) => void): LinkEventStream {
-  current = new LinkEventStream(bus, log);
+export function openEventStream(bus: EventBus, log: (message: string) => void, pollMs: number): LinkEventStream {
+  current = new LinkEventStream(bus, log, pollMs);
   return current;
 }
 
