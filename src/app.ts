@@ -12,7 +12,9 @@ import type { Credentials } from './auth/caller.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import type { Database } from './db/client.js';
+import { memoryRateLimiter, redisRateLimiter } from './auth/rate-limit.js';
 import { createEventBus } from './events/bus.js';
+import { REQUEST_LIMITS, limitPlugins } from './limits.js';
 import { closeEventStream, openEventStream } from './events/stream.js';
 import type { Context } from './schema/builder.js';
 import { schema } from './schema/index.js';
@@ -29,6 +31,7 @@ export interface App {
 
 interface ServerContext {
   req?: IncomingMessage;
+  request?: Request;
   connectionParams?: Record<string, unknown>;
 }
 
@@ -56,12 +59,28 @@ function credentialsOf(request: Request | null, connectionParams: Record<string,
   };
 }
 
+/**
+ * The client's address: the socket's peer, or behind a trusted proxy the address that proxy
+ * appended to X-Forwarded-For (the last entry; earlier ones are the client's own claims).
+ */
+function clientAddressOf(request: Request, req: IncomingMessage | undefined, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = request.headers.get('x-forwarded-for')?.split(',').map((part) => part.trim()).filter(Boolean);
+    const last = forwarded?.[forwarded.length - 1];
+    if (last) return last.slice(0, 64);
+  }
+  return req?.socket.remoteAddress ?? 'unknown';
+}
+
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const log = options.log ?? (() => {});
   const ownsDatabase = !options.database;
   const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log }));
   const callers = createCallerResolver(config.adminApiKey);
   const bus = createEventBus(config.redisUrl, log);
+  const claimLimiter = config.redisUrl
+    ? redisRateLimiter(config.redisUrl, config.claimRateLimit, log)
+    : memoryRateLimiter(config.claimRateLimit);
   const stream = openEventStream(bus, log, config.eventPollMs);
 
   const yoga = createYoga<ServerContext, Context>({
@@ -71,17 +90,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     graphiql: config.production ? false : { title: 'Linkcart', subscriptionsProtocol: 'WS' },
     landingPage: false,
     logging: config.production ? 'warn' : 'info',
-    context: async ({ request, connectionParams }) => {
+    context: async ({ request, req, connectionParams }) => {
       const credentials = credentialsOf(request, connectionParams);
       const caller = await callers.resolve(credentials);
       return {
         caller,
         sessionToken: caller.kind === 'session' ? (credentials.sessionToken?.trim() ?? null) : null,
         publicUrl: config.publicUrl,
+        clientAddress: clientAddressOf(request, req, config.trustProxy),
+        claimLimiter,
         loaders: createLoaders(),
       };
     },
+    maskedErrors: { isDev: false },
     plugins: [
+      ...limitPlugins(config.production),
       useReadinessCheck({
         endpoint: '/readyz',
         check: async () => {
@@ -96,8 +119,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ],
   });
 
-  const server: Server = createServer(yoga);
-  const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 1024 * 1024 });
+  // Bodies past the limit are refused before they are read; a POST must say its length.
+  const server: Server = createServer((req, res) => {
+    if (req.method === 'POST') {
+      const length = req.headers['content-length'];
+      if (length === undefined && req.headers['transfer-encoding']) {
+        res.writeHead(411, { 'content-type': 'text/plain' }).end('Length Required\n');
+        return;
+      }
+      if (Number(length) > REQUEST_LIMITS.bodyBytes) {
+        res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end(`The body is larger than ${REQUEST_LIMITS.bodyBytes} bytes\n`);
+        return;
+      }
+    }
+    void yoga(req, res);
+  });
+  const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: REQUEST_LIMITS.socketMessageBytes });
   type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
   const wsServer = useServer(
     {
@@ -157,6 +194,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           setTimeout(() => server.closeAllConnections(), 5_000).unref();
         });
         await bus.close();
+        await claimLimiter.close();
         if (ownsDatabase) await database.close();
       })()),
   };

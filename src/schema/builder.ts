@@ -8,6 +8,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, getNamedType, isUnionType } from 'graphql';
 import type { Caller } from '../auth/caller.js';
+import type { RateLimiter } from '../auth/rate-limit.js';
 import { db } from '../db/client.js';
 import { Forbidden } from '../services/errors.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
@@ -20,6 +21,10 @@ export interface Context {
   sessionToken: string | null;
   /** The server's own base URL, for default link URLs. */
   publicUrl: string;
+  /** The client's address (the socket peer, or X-Forwarded-For with TRUST_PROXY). */
+  clientAddress: string;
+  /** Failed claims per client address and per hash1. */
+  claimLimiter: RateLimiter;
   loaders: Loaders;
 }
 

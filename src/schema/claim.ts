@@ -3,7 +3,7 @@ import { LinkUnavailable, RateLimited, ValidationFailed } from '../services/erro
 import { db } from '../db/client.js';
 import { builder } from './builder.js';
 import { resultErrors } from './errors.js';
-import { claimSelection } from '../services/link.js';
+import { claimSelection, claimSelectionLimited } from '../services/link.js';
 
 export const Claim = builder.prismaObject('Claim', {
   description: 'One claimant\'s claim of a shareable link.',
@@ -51,6 +51,7 @@ builder.mutationField('claimSelection', (t) =>
     description: 'Public. Claims a shareable link: a copy of its selection for this claimant, and a session token.',
     errors: resultErrors('ClaimSelection', [LinkUnavailable, RateLimited, ValidationFailed]),
     args: { input: t.arg({ type: ClaimSelectionInput, description: 'The hash pair.' }) },
-    resolve: (_root, { input }, ctx) => claimSelection(ctx.caller, input, ctx.sessionToken),
+    resolve: (_root, { input }, ctx) =>
+      claimSelectionLimited(ctx.claimLimiter, ctx.clientAddress, () => claimSelection(ctx.caller, input, ctx.sessionToken), input.hash1),
   }),
 );

@@ -7,7 +7,8 @@ import { isUniqueViolation } from '../db/client.js';
 import { transactionWithEvents } from '../events/outbox.js';
 import type { RecordEvents } from '../events/outbox.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { LinkUnavailable, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from './errors.js';
+import type { RateLimiter } from '../auth/rate-limit.js';
+import { LinkUnavailable, NotFound, RateLimited, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from './errors.js';
 import { hasShipping } from './selection.js';
 import { PAYMENT_LINK } from './static.js';
 import { isUuid } from './validate.js';
@@ -144,6 +145,24 @@ export interface ClaimResult {
 }
 
 const notFound = () => new LinkUnavailable('LINK_NOT_FOUND', 'No link matches these hashes');
+
+/**
+ * Claims under the rate limit (DESIGN.md §2): failed claims (LINK_NOT_FOUND) are counted per
+ * client address and per hash1; past the limit every claim from that address, or for that
+ * hash1, is RATE_LIMITED for the rest of the window — a right pair too, so that guessing
+ * cannot tell when it hit.
+ */
+export async function claimSelectionLimited<T>(limiter: RateLimiter, clientAddress: string, claim: () => Promise<T>, hash1: string): Promise<T> {
+  const keys = [`claim:address:${clientAddress}`, `claim:hash1:${hash1.slice(0, 64)}`];
+  const wait = await limiter.retryAfter(keys);
+  if (wait > 0) throw new RateLimited(wait);
+  try {
+    return await claim();
+  } catch (error) {
+    if (error instanceof LinkUnavailable && error.code === 'LINK_NOT_FOUND') await limiter.fail(keys);
+    throw error;
+  }
+}
 
 /**
  * Claims a link: copies its selection (items with their prices and price locks, market,
