@@ -1,4 +1,5 @@
 // Customers, selections (carts) and their items, with the queries and mutations on them.
+import { createHash } from 'node:crypto';
 import type { Caller } from '../auth/caller.js';
 import { db } from '../db/client.js';
 import { SelectionStatus as SelectionStatusValues } from '../generated/prisma/enums.js';
@@ -16,7 +17,7 @@ import { Money, SelectionTotals } from './money.js';
 export const Customer = builder.prismaObject('Customer', {
   description: 'Who a selection or order is for.',
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'Unique id.' }),
+    id: t.exposeID('id', { description: 'Unique id. A storefront session sees an id of its own for the customer.' }),
     email: t.exposeString('email', { description: 'E-mail address, lower-cased; unique.' }),
     firstName: t.exposeString('firstName', { nullable: true, description: 'Given name, if known.' }),
     lastName: t.exposeString('lastName', { nullable: true, description: 'Family name, if known.' }),
@@ -25,18 +26,26 @@ export const Customer = builder.prismaObject('Customer', {
 
 /**
  * A customer as this caller may see it: the names given for this selection or order, and
- * only for admins the names stored on the customer (a session never learns those).
+ * only for admins the names stored on the customer (a session never learns those). A session
+ * sees an id of its own for the customer, so that it cannot tell whether an e-mail address
+ * was a customer already, or since when (stored ids are time-ordered).
  */
-export function customerAsSeenBy<C extends { firstName: string | null; lastName: string | null }>(
+export function customerAsSeenBy<C extends { id: string; firstName: string | null; lastName: string | null }>(
   caller: Caller,
   stored: C,
   given: { customerFirstName: string | null; customerLastName: string | null },
 ): C {
+  const id = caller.kind === 'admin' ? stored.id : sessionScopedId(stored.id, caller);
   // The names go together: given ones, else (for admins) stored ones, never a mix.
   if (given.customerFirstName !== null || given.customerLastName !== null) {
-    return { ...stored, firstName: given.customerFirstName, lastName: given.customerLastName };
+    return { ...stored, id, firstName: given.customerFirstName, lastName: given.customerLastName };
   }
-  return caller.kind === 'admin' ? stored : { ...stored, firstName: null, lastName: null };
+  return caller.kind === 'admin' ? stored : { ...stored, id, firstName: null, lastName: null };
+}
+
+function sessionScopedId(customerId: string, caller: Caller): string {
+  const scope = caller.kind === 'session' ? caller.sessionId : 'anonymous';
+  return createHash('sha256').update(`${scope}:${customerId}`).digest('base64url').slice(0, 22);
 }
 
 export const SelectionStatus = builder.enumType(SelectionStatusValues, {
