@@ -3,7 +3,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError } from 'graphql';
+import type { DocumentNode, ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -149,18 +150,29 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           socket: ctx.extra.socket,
           params: payload,
           connectionParams: ctx.connectionParams,
-          request: new Request('http://localhost/graphql'),
+          // A socket carries mutations too: its operations count as POSTs.
+          request: new Request('http://localhost/graphql', { method: 'POST' }),
         });
+        // A refused document (a limit, a syntax error) is an error for this operation; the
+        // socket and its other subscriptions stay open.
+        let document: DocumentNode;
+        let errors: readonly GraphQLError[];
+        try {
+          document = enveloped.parse(payload.query);
+          errors = enveloped.validate(enveloped.schema, document);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('The operation could not be read')];
+        }
+        if (errors.length > 0) return [...errors];
         const args: ExecutionArgs = {
           schema: enveloped.schema,
           operationName: payload.operationName,
-          document: enveloped.parse(payload.query),
+          document,
           variableValues: payload.variables,
           contextValue: await enveloped.contextFactory(),
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
-        const errors = enveloped.validate(args.schema, args.document);
-        return errors.length > 0 ? errors : args;
+        return args;
       },
     },
     sockets,

@@ -7,8 +7,10 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
-import type { SelectionNode, ValidationRule } from 'graphql';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, TypeInfo, validate, visit, visitWithTypeInfo } from 'graphql';
+import type { ArgumentNode, DocumentNode, ExecutionResult, FieldNode, GraphQLSchema, SelectionNode, ValidationRule } from 'graphql';
+import { createGraphQLError } from 'graphql-yoga';
 import type { Plugin } from 'graphql-yoga';
 
 export const REQUEST_LIMITS = {
@@ -50,9 +52,112 @@ const oneClaimPerOperation: ValidationRule = (context) => ({
   },
 });
 
+/** Connection fields take `first`/`last`; with neither, a page is this long, and never longer than MAX_PAGE. */
+const DEFAULT_PAGE = 20;
+const MAX_PAGE = 100;
+
+/**
+ * graphql-armor's cost counts page sizes written in the document only. Typed clients pass
+ * them as variables, or leave them out: this writes them in (and the default where none is
+ * given) and checks the cost again before anything executes.
+ */
+function withPageSizes(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>): DocumentNode | null {
+  const typeInfo = new TypeInfo(schema);
+  let changed = false;
+  const inlined = visit(document, visitWithTypeInfo(typeInfo, {
+    Field(node: FieldNode) {
+      const args = typeInfo.getFieldDef()?.args ?? [];
+      if (!args.some((arg) => arg.name === 'first') || !args.some((arg) => arg.name === 'last')) return undefined;
+      // The page the server will really return: the size given (as a literal or a variable),
+      // at most MAX_PAGE.
+      const size = (arg: ArgumentNode): ArgumentNode => {
+        if (!['first', 'last'].includes(arg.name.value)) return arg;
+        const given = arg.value.kind === Kind.VARIABLE ? variables[arg.value.name.value] : arg.value.kind === Kind.INT ? Number(arg.value.value) : undefined;
+        const pages = typeof given === 'number' && Number.isFinite(given) ? Math.min(Math.max(given, 0), MAX_PAGE) : DEFAULT_PAGE;
+        changed = true;
+        return { ...arg, value: { kind: Kind.INT, value: String(pages) } };
+      };
+      const given = node.arguments ?? [];
+      const sized = given.map(size);
+      if (!given.some((arg) => arg.name.value === 'first' || arg.name.value === 'last')) {
+        changed = true;
+        sized.push({ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'first' }, value: { kind: Kind.INT, value: String(DEFAULT_PAGE) } });
+      }
+      return { ...node, arguments: sized };
+    },
+  }));
+  return changed ? inlined : null;
+}
+
+const pageAwareCost: Plugin = {
+  onExecute({ args, setResultAndStopExecution }) {
+    const document = withPageSizes(args.schema, args.document, (args.variableValues ?? {}) as Record<string, unknown>);
+    if (!document) return;
+    const errors = validate(args.schema, document, [costLimitRule({ maxCost: REQUEST_LIMITS.cost, ignoreIntrospection: true })]);
+    if (errors.length > 0) setResultAndStopExecution({ errors });
+  },
+};
+
+const badRequest = (message: string) => createGraphQLError(message, { extensions: { http: { status: 400 }, code: 'BAD_REQUEST' } });
+
+/**
+ * A JSON body must be valid UTF-8 (not silently repaired) and valid JSON; a GET's variables
+ * and extensions valid JSON. Anything else is 400 before GraphQL sees it.
+ */
+const strictBodies: Plugin = {
+  onRequestParse({ request, setRequestParser }) {
+    const contentType = request.headers.get('content-type') ?? '';
+    if (request.method === 'POST' && /^application\/(graphql\+)?json\s*(;|$)/i.test(contentType)) {
+      setRequestParser(async (req) => {
+        let text: string;
+        try {
+          text = new TextDecoder('utf-8', { fatal: true }).decode(await req.arrayBuffer());
+        } catch {
+          throw badRequest('The body is not valid UTF-8');
+        }
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw badRequest('The body is not valid JSON');
+        }
+        if (body === null || typeof body !== 'object') throw badRequest('The body must be a JSON object');
+        return body as never;
+      });
+    }
+    if (request.method === 'GET') {
+      const params = new URL(request.url).searchParams;
+      for (const name of ['variables', 'extensions']) {
+        const value = params.get(name);
+        if (value === null) continue;
+        try {
+          JSON.parse(value);
+        } catch {
+          throw badRequest(`The ${name} parameter is not valid JSON`);
+        }
+      }
+    }
+  },
+};
+
+/** In production, no "Did you mean …?" of any kind: names of fields, enum values, input fields. */
+const noSuggestions: Plugin = {
+  onResultProcess({ result }) {
+    for (const single of Array.isArray(result) ? result : [result]) {
+      const errors = (single as ExecutionResult | null)?.errors;
+      if (!errors) continue;
+      for (const error of errors) {
+        (error as { message: string }).message = error.message.replace(/\s*Did you mean [^?]*\?/g, '');
+      }
+    }
+  },
+};
+
 export function limitPlugins(production: boolean): Plugin[] {
   const plugins: Plugin[] = [
     useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+    strictBodies,
+    pageAwareCost,
     maxTokensPlugin({ n: REQUEST_LIMITS.tokens }),
     maxDepthPlugin({ n: REQUEST_LIMITS.depth, ignoreIntrospection: true, flattenFragments: true }),
     maxAliasesPlugin({ n: REQUEST_LIMITS.aliases }),
@@ -61,7 +166,7 @@ export function limitPlugins(production: boolean): Plugin[] {
     { onValidate: ({ addValidationRule }) => addValidationRule(oneClaimPerOperation) },
   ] as Plugin[];
   if (production) {
-    plugins.push(blockFieldSuggestionsPlugin() as Plugin, {
+    plugins.push(blockFieldSuggestionsPlugin() as Plugin, noSuggestions, {
       onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule),
     });
   }

@@ -44,7 +44,9 @@ export function memoryRateLimiter(limit: number, windowSeconds = WINDOW_SECONDS)
 }
 
 export function redisRateLimiter(redisUrl: string, limit: number, log: (message: string) => void, windowSeconds = WINDOW_SECONDS): RateLimiter {
-  const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  // Commands wait for the connection (a fresh instance counts in Redis from its first call),
+  // but never long: after a second, or one failed reconnection, they fall back to memory.
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1_000 });
   redis.on('error', () => {}); // reported by the calls that fail
   const fallback = memoryRateLimiter(limit, windowSeconds);
   const prefix = 'linkcart:ratelimit:';

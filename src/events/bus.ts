@@ -20,9 +20,9 @@ export interface EventBus {
 export function createEventBus(redisUrl: string | undefined, log: (message: string) => void): EventBus {
   if (!redisUrl) return { pubsub: createPubSub<Events>(), kind: 'in-process', close: async () => {} };
 
-  // The publisher fails fast while Redis is away (no offline queue): a mutation never waits
-  // for Redis, and the subscribers' poll delivers what was not announced.
-  const publisher = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+  // A mutation never waits for an announcement (publish is not awaited); one that cannot be
+  // sent within a second is dropped, and the subscribers' poll delivers its events.
+  const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1_000 });
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
   let lastError = '';
   const onError = (error: Error) => {
