@@ -16,6 +16,8 @@ export interface DatabaseOptions {
   /** Where PGlite keeps its files; 'memory://' for a throwaway database. */
   dataDir: string;
   log?: (message: string) => void;
+  /** Count the SQL statements Prisma sends (tests and the bench read `queryCount`). */
+  countQueries?: boolean;
 }
 
 export interface Database {
@@ -24,6 +26,8 @@ export interface Database {
   kind: 'pglite' | 'postgresql';
   /** Answers when the database does (for /readyz). */
   ping(): Promise<void>;
+  /** SQL statements sent so far, when opened with countQueries. */
+  queryCount(): number;
   close(): Promise<void>;
 }
 
@@ -146,11 +150,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     throw error;
   }
 
-  const prisma = new PrismaClient({ adapter: factory });
+  let queries = 0;
+  const prisma = options.countQueries
+    ? (() => {
+        const client = new PrismaClient({ adapter: factory, log: [{ emit: 'event', level: 'query' }] });
+        client.$on('query', () => queries++);
+        return client as unknown as PrismaClient;
+      })()
+    : new PrismaClient({ adapter: factory });
   const database: Database = {
     prisma,
     factory,
     kind,
+    queryCount: () => queries,
     async ping() {
       await prisma.$queryRaw`SELECT 1`;
     },

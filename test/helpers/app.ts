@@ -39,7 +39,7 @@ export const asSession = (token: string) => ({ 'x-session-token': token });
 export async function createTestDatabase(): Promise<{ database: Database; url: string | null; drop(): Promise<void> }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
-    const database = await openDatabase({ databaseUrl: undefined, dataDir: 'memory://' });
+    const database = await openDatabase({ databaseUrl: undefined, dataDir: 'memory://', countQueries: true });
     return { database, url: null, drop: () => database.close() };
   }
   const name = `linkcart_test_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -49,7 +49,7 @@ export async function createTestDatabase(): Promise<{ database: Database; url: s
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: 'unused' });
+  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: 'unused', countQueries: true });
   return {
     database,
     url: url.toString(),

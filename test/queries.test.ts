@@ -1,0 +1,117 @@
+// No N+1: the SQL statements behind reading a selection, a link with its claims, and a page
+// of links do not grow with the number of items, claims or links.
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphql } from './gql/index.js';
+import { is, startTestApp } from './helpers/app.js';
+import type { TestApp } from './helpers/app.js';
+import { AddItem, ImportCatalog, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+
+const ReadSelection = graphql(`
+  query QueriesSelection($id: ID!) {
+    selection(id: $id) {
+      id status currency countryCode locked
+      market { code countries }
+      pricelist { code currency }
+      customer { email firstName }
+      items {
+        id sku quantity priceLocked
+        unitPrice { amount currency }
+        lineTotal { amount }
+        variant { sku name product { code name } }
+      }
+      totals { subtotal { amount } shipping { amount } tax { amount } grandTotal { amount currency } }
+    }
+  }
+`);
+
+const ReadLink = graphql(`
+  query QueriesLink($id: ID!) {
+    shareableLink(id: $id) {
+      id status hash1
+      selection { id items { sku } }
+      order { number }
+      claims {
+        id claimedAt
+        selection { id items { sku quantity unitPrice { amount } } totals { grandTotal { amount } } }
+        order { number }
+      }
+    }
+  }
+`);
+
+const ReadLinks = graphql(`
+  query QueriesLinks {
+    shareableLinks(first: 50) {
+      edges { node { id status selection { id } claims { id selection { id } } order { number } } }
+      pageInfo { hasNextPage }
+    }
+  }
+`);
+
+const Claim = graphql(`
+  mutation QueriesClaim($input: ClaimSelectionInput!) { claimSelection(input: $input) { __typename } }
+`);
+
+let t: TestApp;
+const SKUS = Array.from({ length: 40 }, (_, i) => `Q-${String(i).padStart(2, '0')}`);
+
+beforeAll(async () => {
+  t = await startTestApp({ CLAIM_RATE_LIMIT: '1000' });
+  await seedCatalog(t);
+  await t.admin(ImportCatalog, {
+    input: {
+      products: [{
+        code: 'Q',
+        name: 'Query counting',
+        variants: SKUS.map((sku) => ({ sku, name: sku, prices: [{ pricelistCode: 'SEK', amount: '10.00' }], stock: [{ warehouseCode: 'W1', quantity: 100 }] })),
+      }],
+    },
+  });
+});
+afterAll(() => t.stop());
+
+/** SQL statements the document costs, as an admin. */
+async function cost<T, V>(document: TypedDocumentNode<T, V>, variables: V): Promise<number> {
+  const before = t.database.queryCount();
+  await t.admin(document, variables);
+  return t.database.queryCount() - before;
+}
+
+async function selectionWith(items: number): Promise<string> {
+  const id = await createSelection(t, { customerEmail: 'queries@example.com' });
+  for (const sku of SKUS.slice(0, items)) await t.admin(AddItem, { input: { selectionId: id, sku, quantity: 1 } });
+  return id;
+}
+
+async function linkWithClaims(claims: number): Promise<string> {
+  const selectionId = await selectionWith(3);
+  const issued = is((await t.admin(IssueLink, { input: { selectionId, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
+  for (let i = 0; i < claims; i++) await t.data(Claim, { input: { hash1: issued.link.hash1, hash2: issued.hash2 } }, {});
+  return issued.link.id;
+}
+
+describe('query counts', () => {
+  it('reading a selection costs the same for 2 items as for 40', async () => {
+    const small = await cost(ReadSelection, { id: await selectionWith(2) });
+    const large = await cost(ReadSelection, { id: await selectionWith(40) });
+    expect(large).toBe(small);
+    expect(small).toBeLessThanOrEqual(4);
+  });
+
+  it('reading a link with its claims costs the same for 1 claim as for 12', async () => {
+    const small = await cost(ReadLink, { id: await linkWithClaims(1) });
+    const large = await cost(ReadLink, { id: await linkWithClaims(12) });
+    expect(large).toBe(small);
+    expect(small).toBeLessThanOrEqual(4);
+  });
+
+  it('reading a page of links costs the same for 3 links as for 15', async () => {
+    for (let i = 0; i < 3; i++) await linkWithClaims(2);
+    const small = await cost(ReadLinks, {});
+    for (let i = 0; i < 12; i++) await linkWithClaims(2);
+    const large = await cost(ReadLinks, {});
+    expect(large).toBe(small);
+    expect(small).toBe(1);
+  });
+});
