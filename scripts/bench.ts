@@ -1,6 +1,10 @@
-// `npm run bench`: measures the server on PostgreSQL and writes bench/results.json.
-// Scenario so far: event-latency — commit-to-subscriber latency of link events between two
-// server processes sharing PostgreSQL and Redis. (The throughput scenarios come with issue #6.)
+// `npm run bench`: measures the server on PostgreSQL and writes bench/results.json. Load comes
+// from this process (autocannon) against server processes on loopback; each throughput is
+// shown against a ceiling measured in the same run:
+// - read-selection: an admin reads a 50-item selection; ceiling: `{ __typename }`.
+// - claim: claims of one active link; ceiling: the same copy as one hand-written pg transaction.
+// - place-order: orders from distinct claims; place-order-contention: 200 buyers, 10 units.
+// - event-latency: commit-to-subscriber latency between two server processes via Redis.
 //
 // DATABASE_URL: a PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres);
 // the bench creates and drops its own database there. REDIS_URL default redis://127.0.0.1:6379.
@@ -9,6 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import autocannon from 'autocannon';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
@@ -19,6 +24,8 @@ const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const adminKey = randomBytes(24).toString('hex');
 const EVENTS = Number(process.env.BENCH_EVENTS || 300);
 const WARMUP = 30;
+const SECONDS = Number(process.env.BENCH_SECONDS || 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 20);
 
 interface Scenario {
   name: string;
@@ -61,10 +68,10 @@ async function startServer(databaseUrl: string, port: number): Promise<ChildProc
   throw new Error(`the server on port ${port} did not start`);
 }
 
-async function gql(port: number, query: string): Promise<Record<string, unknown>> {
+async function gql(port: number, query: string, headers: Record<string, string> = { authorization: `Bearer ${adminKey}` }): Promise<Record<string, unknown>> {
   const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query }),
   });
   const body = (await response.json()) as { data: Record<string, unknown>; errors?: unknown };
@@ -76,20 +83,167 @@ function percentile(sorted: number[], p: number): number {
   return Number(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(2));
 }
 
+const SKUS = Array.from({ length: 50 }, (_, i) => `B-${String(i).padStart(2, '0')}`);
+
+async function seedCatalog(port: number): Promise<void> {
+  const variants = SKUS.map((sku) => `{ sku: "${sku}", name: "${sku}", prices: [{ pricelistCode: "P", amount: "10.00" }], stock: [{ warehouseCode: "W", quantity: 1000000 }] }`).join(' ');
+  await gql(port, `mutation { importCatalog(input: {
+    warehouses: [{ code: "W", name: "W" }], pricelists: [{ code: "P", name: "P", currency: "SEK" }],
+    markets: [{ code: "M", name: "M", countries: ["SE"], warehouseCodes: ["W"] }],
+    products: [{ code: "T", name: "T", variants: [${variants}] }],
+    shipping: [{ marketCode: "M", pricelistCode: "P", countryCode: "SE", amount: "1.00" }],
+    taxRules: [{ countryCode: "SE", rate: "25" }] }) { __typename } }`);
+}
+
+async function selectionOf(port: number, skus: string[]): Promise<string> {
+  const created = await gql(port, 'mutation { createSelection(input: { marketCode: "M", pricelistCode: "P", countryCode: "SE", customerEmail: "bench@example.com" }) { ... on CreateSelectionSuccess { selection { id } } } }');
+  const id = (created.createSelection as { selection: { id: string } }).selection.id;
+  for (const sku of skus) await gql(port, `mutation { addSelectionItem(input: { selectionId: "${id}", sku: "${sku}", quantity: 1 }) { __typename } }`);
+  return id;
+}
+
+async function issue(port: number, selectionId: string): Promise<{ linkId: string; hash1: string; hash2: string }> {
+  const issued = await gql(port, `mutation { issueShareableLink(input: { selectionId: "${selectionId}", lockItems: false }) { ... on IssueShareableLinkSuccess { hash2 link { id hash1 } } } }`);
+  const { hash2, link } = issued.issueShareableLink as { hash2: string; link: { id: string; hash1: string } };
+  return { linkId: link.id, hash1: link.hash1, hash2 };
+}
+
+/** autocannon against one GraphQL request; `body` may vary per request. */
+async function load(port: number, headers: Record<string, string>, body: () => string, connections = CONNECTIONS, seconds = SECONDS) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/graphql`,
+    connections,
+    duration: seconds,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }],
+  });
+  if (result.non2xx > 0 || result.errors > 0) log(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return { rps: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99 };
+}
+
+function scenario(name: string, measured: { rps: number; p50Ms: number; p99Ms: number }, ceilingRps: number | null, queriesPerOp: number | null): Scenario {
+  return { name, ...measured, ceilingRps, ratio: ceilingRps ? Number((measured.rps / ceilingRps).toFixed(2)) : null, queriesPerOp };
+}
+
+const admin = () => ({ authorization: `Bearer ${adminKey}` });
+
+async function readSelection(port: number): Promise<Scenario> {
+  const id = await selectionOf(port, SKUS);
+  const query = JSON.stringify({ query: `{ selection(id: "${id}") { id currency items { sku quantity priceLocked unitPrice { amount currency } lineTotal { amount } variant { sku name product { code } } } totals { subtotal { amount } shipping { amount } tax { amount } grandTotal { amount } } } }` });
+  const typename = JSON.stringify({ query: '{ __typename }' });
+  await load(port, admin(), () => query, CONNECTIONS, 2); // warm-up
+  const ceiling = await load(port, admin(), () => typename);
+  const measured = await load(port, admin(), () => query);
+  return scenario('read-selection', measured, ceiling.rps, null);
+}
+
+/** The same copy a claim makes, as one hand-written transaction per claim on a pg pool. */
+async function claimCeiling(databaseUrl: string, hash1: string): Promise<{ rps: number; p50Ms: number; p99Ms: number }> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  const latencies: number[] = [];
+  const until = performance.now() + SECONDS * 1000;
+  const worker = async () => {
+    const client = await pool.connect();
+    try {
+      while (performance.now() < until) {
+        const started = performance.now();
+        await client.query('BEGIN');
+        const link = (await client.query('SELECT id, "hash2Digest", "selectionId", "lockItems", "ignoreShipping", "ignoreTax" FROM "ShareableLink" WHERE hash1 = $1 FOR SHARE', [hash1])).rows[0];
+        const session = (await client.query('INSERT INTO "StorefrontSession" (id, "tokenDigest") VALUES (gen_random_uuid(), $1) RETURNING id', [randomBytes(32)])).rows[0];
+        const copy = (await client.query(
+          `INSERT INTO "Selection" (id, "marketId", "pricelistId", "countryCode", "customerId", "customerFirstName", "customerLastName", "sessionId", locked, "ignoreShipping", "ignoreTax", "updatedAt")
+           SELECT gen_random_uuid(), "marketId", "pricelistId", "countryCode", "customerId", "customerFirstName", "customerLastName", $2, $3, $4, $5, now() FROM "Selection" WHERE id = $1 RETURNING id`,
+          [link.selectionId, session.id, link.lockItems, link.ignoreShipping, link.ignoreTax],
+        )).rows[0];
+        await client.query(
+          `INSERT INTO "SelectionItem" (id, "selectionId", "variantId", quantity, "unitPrice", "priceLocked", "createdAt")
+           SELECT gen_random_uuid(), $2, "variantId", quantity, "unitPrice", "priceLocked", "createdAt" FROM "SelectionItem" WHERE "selectionId" = $1`,
+          [link.selectionId, copy.id],
+        );
+        const claim = (await client.query('INSERT INTO "Claim" (id, "linkId", "sessionId", "selectionId") VALUES (gen_random_uuid(), $1, $2, $3) RETURNING id', [link.id, session.id, copy.id])).rows[0];
+        await client.query('SELECT pg_advisory_xact_lock(7305001)');
+        await client.query('INSERT INTO "LinkEvent" (id, type, "linkId", "claimId") VALUES (gen_random_uuid(), \'CLAIMED\', $1, $2)', [link.id, claim.id]);
+        await client.query('COMMIT');
+        latencies.push(performance.now() - started);
+      }
+    } finally {
+      client.release();
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  await pool.end();
+  latencies.sort((a, b) => a - b);
+  return { rps: Math.round(latencies.length / SECONDS), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
+
+async function claim(port: number, databaseUrl: string): Promise<Scenario> {
+  const link = await issue(port, await selectionOf(port, SKUS.slice(0, 5)));
+  const body = JSON.stringify({ query: `mutation { claimSelection(input: { hash1: "${link.hash1}", hash2: "${link.hash2}" }) { __typename ... on ClaimSelectionSuccess { sessionToken selection { id } } } }` });
+  await load(port, {}, () => body, CONNECTIONS, 2); // warm-up
+  const measured = await load(port, {}, () => body);
+  const ceiling = await claimCeiling(databaseUrl, link.hash1);
+  return scenario('claim', measured, ceiling.rps, null);
+}
+
+async function claimsToBuy(port: number, count: number, skus: string[]): Promise<{ token: string; selectionId: string }[]> {
+  const link = await issue(port, await selectionOf(port, skus));
+  const claims = [];
+  for (let i = 0; i < count; i++) {
+    const answer = await gql(port, `mutation { claimSelection(input: { hash1: "${link.hash1}", hash2: "${link.hash2}" }) { ... on ClaimSelectionSuccess { sessionToken selection { id } } } }`, {});
+    const { sessionToken, selection } = answer.claimSelection as { sessionToken: string; selection: { id: string } };
+    claims.push({ token: sessionToken, selectionId: selection.id });
+  }
+  return claims;
+}
+
+async function placeOrders(port: number): Promise<Scenario> {
+  const claims = await claimsToBuy(port, 4000, SKUS.slice(0, 3));
+  let next = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/graphql`,
+    connections: CONNECTIONS,
+    amount: claims.length,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    requests: [{
+      setupRequest: (request) => {
+        const claim = claims[next++ % claims.length]!;
+        return {
+          ...request,
+          headers: { ...request.headers, 'x-session-token': claim.token },
+          body: JSON.stringify({ query: `mutation { placeOrder(input: { selectionId: "${claim.selectionId}", idempotencyKey: "bench-${claim.selectionId}" }) { __typename } }` }),
+        };
+      },
+    }],
+  });
+  return scenario('place-order', { rps: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99 }, null, null);
+}
+
+/** 200 buyers of one SKU with 10 units, all at once: how long until every one has an answer. */
+async function placeOrderContention(port: number): Promise<Scenario> {
+  await gql(port, 'mutation { importCatalog(input: { products: [{ code: "HOT", name: "Drop", variants: [{ sku: "HOT-1", name: "Drop", prices: [{ pricelistCode: "P", amount: "99.00" }], stock: [{ warehouseCode: "W", quantity: 10 }] }] }] }) { __typename } }');
+  const claims = await claimsToBuy(port, 200, ['HOT-1']);
+  const latencies: number[] = [];
+  const started = performance.now();
+  const answers = await Promise.all(claims.map(async (claim) => {
+    const begun = performance.now();
+    const answer = await gql(port, `mutation { placeOrder(input: { selectionId: "${claim.selectionId}", idempotencyKey: "hot-${claim.selectionId}" }) { __typename } }`, { 'x-session-token': claim.token });
+    latencies.push(performance.now() - begun);
+    return (answer.placeOrder as { __typename: string }).__typename;
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  const sold = answers.filter((a) => a === 'PlaceOrderSuccess').length;
+  if (sold !== 10) throw new Error(`contention: ${sold} orders for 10 units`);
+  latencies.sort((a, b) => a - b);
+  return scenario('place-order-contention', { rps: Math.round(claims.length / seconds), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) }, null, null);
+}
+
 /** Issues links through B while A's subscriber timestamps each ISSUED event. */
-async function eventLatency(databaseUrl: string): Promise<Scenario> {
-  const [portA, portB] = [41_000 + Math.floor(Math.random() * 1000), 42_000 + Math.floor(Math.random() * 1000)];
-  const servers = [await startServer(databaseUrl, portA), await startServer(databaseUrl, portB)];
+async function eventLatency(portA: number, portB: number): Promise<Scenario> {
   const client = createClient({ url: `ws://127.0.0.1:${portA}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${adminKey}` } });
   try {
-    await gql(portB, `mutation { importCatalog(input: {
-      warehouses: [{ code: "W", name: "W" }], pricelists: [{ code: "P", name: "P", currency: "SEK" }],
-      markets: [{ code: "M", name: "M", countries: ["SE"], warehouseCodes: ["W"] }],
-      products: [{ code: "T", name: "T", variants: [{ sku: "T-1", name: "T", prices: [{ pricelistCode: "P", amount: "10.00" }], stock: [{ warehouseCode: "W", quantity: 1000 }] }] }],
-      shipping: [{ marketCode: "M", pricelistCode: "P", countryCode: "SE", amount: "1.00" }] }) { __typename } }`);
-    const created = await gql(portB, 'mutation { createSelection(input: { marketCode: "M", pricelistCode: "P", countryCode: "SE" }) { ... on CreateSelectionSuccess { selection { id } } } }');
-    const selectionId = (created.createSelection as { selection: { id: string } }).selection.id;
-    await gql(portB, `mutation { addSelectionItem(input: { selectionId: "${selectionId}", sku: "T-1", quantity: 1 }) { __typename } }`);
+    const selectionId = await selectionOf(portB, SKUS.slice(0, 1));
 
     const arrivals = new Map<string, number>();
     let wake: () => void = () => {};
@@ -115,15 +269,34 @@ async function eventLatency(databaseUrl: string): Promise<Scenario> {
     return { name: 'event-latency', rps: null, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), ceilingRps: null, ratio: null, queriesPerOp: null };
   } finally {
     await client.dispose();
+  }
+}
+
+log(`PostgreSQL ${serverUrl.replace(/\/\/([^:@/]*):[^@]*@/, '//$1:***@')}, Redis ${redisUrl}`);
+const scenarios = await withDatabase(async (url) => {
+  const [portA, portB] = [41_000 + Math.floor(Math.random() * 1000), 42_000 + Math.floor(Math.random() * 1000)];
+  const servers = [await startServer(url, portA), await startServer(url, portB)];
+  try {
+    await seedCatalog(portA);
+    const results: Scenario[] = [];
+    for (const [name, run] of [
+      ['read-selection', () => readSelection(portA)],
+      ['claim', () => claim(portA, url)],
+      ['place-order', () => placeOrders(portA)],
+      ['place-order-contention', () => placeOrderContention(portA)],
+      ['event-latency', () => eventLatency(portA, portB)],
+    ] as const) {
+      log(`${name}…`);
+      results.push(await run());
+    }
+    return results;
+  } finally {
     for (const server of servers) {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));
     }
   }
-}
-
-log(`PostgreSQL ${serverUrl.replace(/\/\/([^:@/]*):[^@]*@/, '//$1:***@')}, Redis ${redisUrl}`);
-const scenarios = await withDatabase(async (url) => [await eventLatency(url)]);
+});
 mkdirSync(resolve(root, 'bench'), { recursive: true });
 writeFileSync(resolve(root, 'bench/results.json'), `${JSON.stringify({ scenarios }, null, 2)}\n`);
 console.table(scenarios);
