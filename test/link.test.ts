@@ -7,7 +7,7 @@ import { graphql } from './gql/index.js';
 import type { LinkEventType, ShareableLinkStatus } from './gql/graphql.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Checkout, createSelection, handToSession, ImportCatalog, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 const PUBLIC_URL = 'https://api.linkcart.test';
 
@@ -144,20 +144,6 @@ const LinkSetCustomer = graphql(`
   }
 `);
 
-const LinkCheckout = graphql(`
-  mutation LinkCheckout($selectionId: ID!, $key: String!) {
-    setCustomer(input: { selectionId: $selectionId, email: "link-buyer@example.com" }) {
-      __typename
-      ... on Error { message code }
-    }
-    placeOrder(input: { selectionId: $selectionId, idempotencyKey: $key }) {
-      __typename
-      ... on Error { message code }
-      ... on PlaceOrderSuccess { order { id number } }
-    }
-  }
-`);
-
 const LinkGet = graphql(`
   query LinkGet($id: ID!) {
     shareableLink(id: $id) {
@@ -262,7 +248,7 @@ async function adminSelectionView(id: string) {
 
 /** setCustomer + placeOrder as the session that owns the copy. */
 async function buy(selectionId: string, token: string) {
-  const result = await t.data(LinkCheckout, { selectionId, key: `link-${randomUUID()}` }, asSession(token));
+  const result = await t.data(Checkout, { selectionId, key: `link-${randomUUID()}` }, asSession(token));
   is(result.setCustomer, 'SetCustomerSuccess');
   return is(result.placeOrder, 'PlaceOrderSuccess').order;
 }

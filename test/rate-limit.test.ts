@@ -24,7 +24,7 @@ import { graphql } from './gql/index.js';
 import type { RateClaimMutation } from './gql/graphql.js';
 import { ADMIN_KEY, asSession, is, startTestApp } from './helpers/app.js';
 import type { GraphQLResponse, TestApp } from './helpers/app.js';
-import { AddItem, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Checkout, createSelection, IssueLink, seedCatalog } from './helpers/fixtures.js';
 
 // ---------------------------------------------------------------- documents
 
@@ -45,20 +45,6 @@ const RateRevoke = graphql(`
       __typename
       ... on Error { message code }
       ... on RevokeShareableLinkSuccess { link { id status } }
-    }
-  }
-`);
-
-const RateBuy = graphql(`
-  mutation RateBuy($selectionId: ID!, $key: String!) {
-    setCustomer(input: { selectionId: $selectionId, email: "rate-buyer@example.com" }) {
-      __typename
-      ... on Error { message code }
-    }
-    placeOrder(input: { selectionId: $selectionId, idempotencyKey: $key }) {
-      __typename
-      ... on Error { message code }
-      ... on PlaceOrderSuccess { order { id number } }
     }
   }
 `);
@@ -308,7 +294,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
 
     const used = await newLink(t);
     const buyer = expectClaimed(await claim(used, used.hash2, newAddress()));
-    const bought = await t.data(RateBuy, { selectionId: buyer.selection.id, key: `rate-${randomUUID()}` }, asSession(buyer.sessionToken));
+    const bought = await t.data(Checkout, { selectionId: buyer.selection.id, key: `rate-${randomUUID()}` }, asSession(buyer.sessionToken));
     is(bought.placeOrder, 'PlaceOrderSuccess');
     const usedFrom = newAddress();
     for (let i = 0; i < LIMIT * 2; i++) {
@@ -939,14 +925,14 @@ describe('secrets through the API', () => {
       // Session calls: read, change, order, read the order.
       expect((await send(logged, SecretSelection, { id: claimed.selection.id }, session)).data?.selection?.items).toEqual([{ sku: 'MUG', quantity: 2 }]);
       is((await send(logged, AddItem, { input: { selectionId: claimed.selection.id, sku: 'TEE-S', quantity: 1 } }, session)).data!.addSelectionItem, 'AddSelectionItemSuccess');
-      const bought = (await send(logged, RateBuy, { selectionId: claimed.selection.id, key: `secret-${RUN}` }, session)).data!;
+      const bought = (await send(logged, Checkout, { selectionId: claimed.selection.id, key: `secret-${RUN}` }, session)).data!;
       is(bought.setCustomer, 'SetCustomerSuccess');
       const order = is(bought.placeOrder, 'PlaceOrderSuccess').order;
       expect((await send(logged, SecretOrder, { id: order.id }, session)).data?.order?.id).toBe(order.id);
 
       // Session errors: an admin-only query, ordering again, a near-miss token, the used link.
       expect((await send(logged, SecretLinks, {}, session)).errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
-      const again = (await send(logged, RateBuy, { selectionId: claimed.selection.id, key: `secret-again-${RUN}` }, session)).data!;
+      const again = (await send(logged, Checkout, { selectionId: claimed.selection.id, key: `secret-again-${RUN}` }, session)).data!;
       expect(again.placeOrder.__typename).not.toBe('PlaceOrderSuccess');
       expect((await send(logged, SecretSelection, { id: claimed.selection.id }, { ...client, ...asSession(`${token}x`) })).data?.selection).toBeNull();
       expect(await claimOn(logged, first.hash1, first.hash2, newAddress())).toMatchObject({ code: 'LINK_USED' });

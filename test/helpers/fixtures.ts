@@ -54,6 +54,21 @@ export const IssueLink = graphql(`
   }
 `);
 
+/** What a claimant's storefront does at checkout: attach the buyer, place the order. */
+export const Checkout = graphql(`
+  mutation TestCheckout($selectionId: ID!, $key: String!, $email: String! = "buyer@example.com") {
+    setCustomer(input: { selectionId: $selectionId, email: $email }) {
+      __typename
+      ... on Error { message code }
+    }
+    placeOrder(input: { selectionId: $selectionId, idempotencyKey: $key }) {
+      __typename
+      ... on Error { message code }
+      ... on PlaceOrderSuccess { order { id number } }
+    }
+  }
+`);
+
 /**
  * Warehouses W1, W2; pricelists SEK (SEK, 2 digits), JPY (JPY, 0 digits), KWD (KWD, 3 digits);
  * market SE (SE, NO, DK; W1 then W2) with shipping in SEK to SE (49.00) and NO (99.00), none
