@@ -96,7 +96,7 @@ describe('query counts', () => {
     const small = await cost(ReadSelection, { id: await selectionWith(2) });
     const large = await cost(ReadSelection, { id: await selectionWith(40) });
     expect(large).toBe(small);
-    expect(small).toBeLessThanOrEqual(4);
+    expect(small).toBeLessThanOrEqual(2);
   });
 
   it('reading a link with its claims costs the same for 1 claim as for 12', async () => {

@@ -87,6 +87,8 @@ export const SelectionItem = builder.prismaObject('SelectionItem', {
   }),
 });
 
+const ITEM_ORDER = [{ createdAt: 'asc' as const }, { id: 'asc' as const }];
+
 export const Selection = builder.prismaObject('Selection', {
   description: 'A cart. Admins build them; a claim of a shareable link gives the claimant a copy.',
   fields: (t) => ({
@@ -109,7 +111,7 @@ export const Selection = builder.prismaObject('Selection', {
     }),
     items: t.relation('items', {
       description: 'The lines, oldest first.',
-      query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+      query: { orderBy: ITEM_ORDER },
     }),
     totals: t.field({
       type: SelectionTotals,
@@ -121,13 +123,11 @@ export const Selection = builder.prismaObject('Selection', {
         ignoreShipping: true,
         ignoreTax: true,
         pricelist: { select: { currency: true } },
-        items: { select: { quantity: true, unitPrice: true } },
+        // The same arguments as the items field, so both load in one query.
+        items: { orderBy: ITEM_ORDER, select: { quantity: true, unitPrice: true } },
       },
       resolve: async (s, _args, ctx) => {
-        const [shippingRate, taxRate] = await Promise.all([
-          s.ignoreShipping ? null : ctx.loaders.shippingRate.load(shippingKey(s.marketId, s.pricelistId, s.countryCode)),
-          s.ignoreTax ? null : ctx.loaders.taxRate.load(s.countryCode),
-        ]);
+        const { shippingRate, taxRate } = await ctx.loaders.charges.load(shippingKey(s.marketId, s.pricelistId, s.countryCode));
         const totals = computeTotals({ lines: s.items, shippingRate, taxRate, ignoreShipping: s.ignoreShipping, ignoreTax: s.ignoreTax });
         return { ...totals, currency: s.pricelist.currency };
       },
