@@ -5,11 +5,11 @@ import { digest, randomSecret, sameDigest } from '../auth/secrets.js';
 import { createSession } from '../auth/session.js';
 import { isUniqueViolation } from '../db/client.js';
 import { transactionWithEvents } from '../events/outbox.js';
-import type { RecordEvents } from '../events/outbox.js';
+import type { LinkEventInput, RecordEvents } from '../events/outbox.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
-import { LinkUnavailable, NotFound, RateLimited, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from './errors.js';
-import { hasShipping } from './selection.js';
+import { LinkUnavailable, NotFound, RateLimited, SelectionStateFailed, ValidationFailed } from './errors.js';
+import { requireShipping } from './selection.js';
 import { PAYMENT_LINK } from './static.js';
 import { isUuid } from './validate.js';
 
@@ -67,21 +67,11 @@ export async function issueShareableLink(input: IssueShareableLinkInput, publicU
     }
     if (selection.status !== 'OPEN') throw new SelectionStateFailed('SELECTION_CLOSED', `The selection is ${selection.status.toLowerCase()}`);
     const items = await tx.selectionItem.count({ where: { selectionId: selection.id } });
-    const shippable = await hasShipping(tx, selection.marketId, selection.pricelistId, selection.countryCode);
-    const template = await tx.static.findUnique({ where: { name: PAYMENT_LINK }, select: { content: true } });
     if (items === 0) throw new SelectionStateFailed('SELECTION_EMPTY', 'The selection has no items to share');
-    if (!shippable) {
-      const market = await tx.market.findUniqueOrThrow({ where: { id: selection.marketId }, select: { code: true } });
-      throw new ShippingUnavailable(selection.countryCode, market.code);
-    }
+    await requireShipping(tx, selection.marketId, selection.pricelistId, selection.countryCode);
+    const template = await tx.static.findUnique({ where: { name: PAYMENT_LINK }, select: { content: true } });
 
-    const replaced = await tx.shareableLink.findMany({ where: { selectionId: selection.id, status: 'ACTIVE' }, select: { id: true } });
-    if (replaced.length > 0) {
-      await tx.shareableLink.updateMany({
-        where: { id: { in: replaced.map((l) => l.id) } },
-        data: { status: 'REVOKED', revokedAt: new Date() },
-      });
-    }
+    const revoked = await revokeActiveLinksOf(tx, selection.id);
     const hash1 = randomSecret(HASH1_BYTES);
     const hash2 = randomSecret(HASH2_BYTES);
     const link = await tx.shareableLink.create({
@@ -96,12 +86,20 @@ export async function issueShareableLink(input: IssueShareableLinkInput, publicU
       },
       select: { id: true },
     });
-    await record([
-      ...replaced.map((l) => ({ type: 'REVOKED' as const, linkId: l.id })),
-      { type: 'ISSUED', linkId: link.id },
-    ]);
+    await record([...revoked, { type: 'ISSUED', linkId: link.id }]);
     return { linkId: link.id, hash2, url: linkUrl(template?.content, publicUrl, hash1, hash2) };
   }, transactionOptions);
+}
+
+/**
+ * Revokes the ACTIVE link of an admin selection (re-issued, or ordered directly) and returns
+ * the REVOKED events to record.
+ */
+export async function revokeActiveLinksOf(tx: Tx, selectionId: string): Promise<LinkEventInput[]> {
+  const active = await tx.shareableLink.findMany({ where: { selectionId, status: 'ACTIVE' }, select: { id: true } });
+  if (active.length === 0) return [];
+  await tx.shareableLink.updateMany({ where: { id: { in: active.map((l) => l.id) } }, data: { status: 'REVOKED', revokedAt: new Date() } });
+  return active.map((l) => ({ type: 'REVOKED' as const, linkId: l.id }));
 }
 
 /** Revokes an ACTIVE link: later claims get LINK_REVOKED; copies already claimed stay. */

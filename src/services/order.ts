@@ -11,6 +11,7 @@ import {
 } from './errors.js';
 import type { StockShortage } from './errors.js';
 import { computeTotals, parseRate } from './money.js';
+import { revokeActiveLinksOf } from './link.js';
 import { visibleSelection } from './selection.js';
 import { LIMITS, hasControlCharacters, isWellFormed } from './validate.js';
 
@@ -153,7 +154,8 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   await tx.idempotencyKey.create({ data: { key, selectionId: selection.id, orderId: order.id } });
   await tx.selection.update({ where: { id: selection.id }, data: { status: 'ORDERED' } });
 
-  const events = claim ? await settleLink(tx, claim.linkId, claim.id, order.id) : await retireLinksOf(tx, selection.id);
+  // An admin selection ordered directly can no longer be shared: its ACTIVE link is revoked.
+  const events = claim ? await settleLink(tx, claim.linkId, claim.id, order.id) : await revokeActiveLinksOf(tx, selection.id);
   await record(events);
   return { orderId: order.id };
 }
@@ -237,15 +239,4 @@ async function lockAdminSelectionOf(tx: Tx, linkId: string): Promise<void> {
 async function deleteAdminSelection(tx: Tx, selectionId: string): Promise<void> {
   await tx.shareableLink.updateMany({ where: { selectionId }, data: { selectionId: null } });
   await tx.selection.update({ where: { id: selectionId }, data: { status: 'DELETED' } });
-}
-
-/**
- * An admin selection ordered directly (not through a claim) can no longer be shared: its
- * ACTIVE link is revoked.
- */
-async function retireLinksOf(tx: Tx, selectionId: string): Promise<LinkEventInput[]> {
-  const active = await tx.shareableLink.findMany({ where: { selectionId, status: 'ACTIVE' }, select: { id: true } });
-  if (active.length === 0) return [];
-  await tx.shareableLink.updateMany({ where: { id: { in: active.map((l) => l.id) } }, data: { status: 'REVOKED', revokedAt: new Date() } });
-  return active.map((l) => ({ type: 'REVOKED' as const, linkId: l.id }));
 }

@@ -51,13 +51,16 @@ async function lockForChange(tx: Tx, caller: Caller, id: string, changesItems: b
   return row;
 }
 
-/** A country the market serves and has a shipping price for in the pricelist. */
-export async function hasShipping(tx: Tx, marketId: string, pricelistId: string, countryCode: string): Promise<boolean> {
-  const rate = await tx.shippingRate.findUnique({
-    where: { marketId_pricelistId_countryCode: { marketId, pricelistId, countryCode } },
-    select: { market: { select: { countries: true } } },
+/**
+ * Refuses (SHIPPING_UNAVAILABLE) a country the market does not serve or has no shipping
+ * price for in the pricelist.
+ */
+export async function requireShipping(tx: Tx, marketId: string, pricelistId: string, countryCode: string): Promise<void> {
+  const market = await tx.market.findUniqueOrThrow({
+    where: { id: marketId },
+    select: { code: true, countries: true, shipping: { where: { pricelistId, countryCode }, select: { amount: true } } },
   });
-  return rate !== null && rate.market.countries.includes(countryCode);
+  if (!market.countries.includes(countryCode) || market.shipping.length === 0) throw new ShippingUnavailable(countryCode, market.code);
 }
 
 /**
@@ -96,7 +99,7 @@ export async function createSelection(input: CreateSelectionInput): Promise<{ se
     const pricelist = await tx.pricelist.findUnique({ where: { code: input.pricelistCode }, select: { id: true } });
     if (!market) throw new NotFound(`No market "${input.marketCode}"`);
     if (!pricelist) throw new NotFound(`No pricelist "${input.pricelistCode}"`);
-    if (!(await hasShipping(tx, market.id, pricelist.id, countryCode))) throw new ShippingUnavailable(countryCode, market.code);
+    await requireShipping(tx, market.id, pricelist.id, countryCode);
     const customer = email ? await upsertCustomer(tx, email, {}, true) : null;
     const selection = await tx.selection.create({
       data: { marketId: market.id, pricelistId: pricelist.id, countryCode, customerId: customer?.id ?? null },
@@ -222,10 +225,7 @@ export async function setShippingCountry(caller: Caller, input: { selectionId: s
   const countryCode = checkCountry(input.countryCode, ['input', 'countryCode']);
   return db().$transaction(async (tx) => {
     const selection = await lockForChange(tx, caller, input.selectionId, false);
-    if (!(await hasShipping(tx, selection.marketId, selection.pricelistId, countryCode))) {
-      const market = await tx.market.findUniqueOrThrow({ where: { id: selection.marketId }, select: { code: true } });
-      throw new ShippingUnavailable(countryCode, market.code);
-    }
+    await requireShipping(tx, selection.marketId, selection.pricelistId, countryCode);
     await tx.selection.update({ where: { id: selection.id }, data: { countryCode } });
     return { selectionId: selection.id };
   }, transactionOptions);
