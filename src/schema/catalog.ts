@@ -45,6 +45,7 @@ export const Market = builder.prismaObject('Market', {
 });
 
 export const Product = builder.prismaObject('Product', {
+  select: { id: true },
   description: 'A product: one or more sellable variants.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Unique id.' }),
@@ -55,6 +56,7 @@ export const Product = builder.prismaObject('Product', {
 });
 
 export const Variant = builder.prismaObject('Variant', {
+  select: { id: true },
   description: 'A sellable item, identified by its SKU.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Unique id.' }),

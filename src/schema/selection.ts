@@ -13,6 +13,7 @@ import { adminOnly, builder, noRow, ownerOrAdmin } from './builder.js';
 import { resultErrors } from './errors.js';
 import { shippingKey } from './loaders.js';
 import { Money, SelectionTotals } from './money.js';
+import type { MoneyValue } from './money.js';
 
 export const Customer = builder.prismaObject('Customer', {
   description: 'Who a selection or order is for.',
@@ -58,7 +59,13 @@ export const SelectionStatus = builder.enumType(SelectionStatusValues, {
   },
 });
 
+/** An amount in a currency that may still be loading. */
+function money(amount: bigint, currency: string | Promise<string>): MoneyValue | Promise<MoneyValue> {
+  return typeof currency === 'string' ? { amount, currency } : currency.then((loaded) => ({ amount, currency: loaded }));
+}
+
 export const SelectionItem = builder.prismaObject('SelectionItem', {
+  select: { id: true },
   description: 'One line of a selection: a SKU, a quantity and a unit price.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Unique id.' }),
@@ -72,8 +79,8 @@ export const SelectionItem = builder.prismaObject('SelectionItem', {
     unitPrice: t.field({
       type: Money,
       description: 'Price of one unit, net of tax: the pricelist price, or a custom price set by an admin.',
-      select: { unitPrice: true, selection: { select: { pricelist: { select: { currency: true } } } } },
-      resolve: (item) => ({ amount: item.unitPrice, currency: item.selection.pricelist.currency }),
+      select: { unitPrice: true, selectionId: true },
+      resolve: (item, _args, ctx) => money(item.unitPrice, ctx.loaders.currencies.of(item.selectionId)),
     }),
     priceLocked: t.exposeBoolean('priceLocked', {
       description: 'True when an admin set a custom price on this line: its quantity can never be increased.',
@@ -81,8 +88,8 @@ export const SelectionItem = builder.prismaObject('SelectionItem', {
     lineTotal: t.field({
       type: Money,
       description: 'unitPrice × quantity.',
-      select: { unitPrice: true, quantity: true, selection: { select: { pricelist: { select: { currency: true } } } } },
-      resolve: (item) => ({ amount: item.unitPrice * BigInt(item.quantity), currency: item.selection.pricelist.currency }),
+      select: { unitPrice: true, quantity: true, selectionId: true },
+      resolve: (item, _args, ctx) => money(item.unitPrice * BigInt(item.quantity), ctx.loaders.currencies.of(item.selectionId)),
     }),
   }),
 });
@@ -109,9 +116,17 @@ export const Selection = builder.prismaObject('Selection', {
       select: { customer: true, customerFirstName: true, customerLastName: true },
       resolve: (s, _args, ctx) => s.customer && customerAsSeenBy(ctx.caller, s.customer, s),
     }),
-    items: t.relation('items', {
+    items: t.field({
+      type: [SelectionItem],
       description: 'The lines, oldest first.',
-      query: { orderBy: ITEM_ORDER },
+      select: (_args, _ctx, nestedSelection) => ({
+        pricelist: { select: { currency: true } },
+        items: nestedSelection({ orderBy: ITEM_ORDER }),
+      }),
+      resolve: (selection, _args, ctx) => {
+        ctx.loaders.currencies.prime(selection.id, selection.pricelist.currency);
+        return selection.items;
+      },
     }),
     totals: t.field({
       type: SelectionTotals,
