@@ -4,6 +4,7 @@ import { db } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { LinkEventType } from '../generated/prisma/enums.js';
 import { announceLinkEvents } from './stream.js';
+import { v7 as uuidv7 } from 'uuid';
 
 // Any constant: the key of the transaction-level advisory lock that orders event rows.
 const OUTBOX_LOCK = 7_305_001;
@@ -23,11 +24,19 @@ export interface LinkEventInput {
 async function recordEvents(tx: Prisma.TransactionClient, events: LinkEventInput[]): Promise<bigint | undefined> {
   if (events.length === 0) return undefined;
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${OUTBOX_LOCK})`;
-  const rows = await tx.linkEvent.createManyAndReturn({
-    data: events.map((e) => ({ type: e.type, linkId: e.linkId, claimId: e.claimId ?? null, orderId: e.orderId ?? null })),
-    select: { sequence: true },
-  });
-  return rows.reduce((max, row) => (row.sequence > max ? row.sequence : max), 0n);
+  // One raw statement, not createManyAndReturn: Prisma plans that anew for every call.
+  const rows = await tx.$queryRaw<{ last: bigint }[]>`
+    WITH written AS (
+      INSERT INTO "LinkEvent" (id, type, "linkId", "claimId", "orderId")
+      SELECT event.id, event.type::"LinkEventType", event."linkId", event."claimId", event."orderId"
+      FROM unnest(
+        ${events.map(() => uuidv7())}::uuid[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.linkId)}::uuid[],
+        ${events.map((e) => e.claimId ?? null)}::uuid[], ${events.map((e) => e.orderId ?? null)}::uuid[]
+      ) AS event(id, type, "linkId", "claimId", "orderId")
+      RETURNING sequence
+    )
+    SELECT max(sequence) AS last FROM written`;
+  return rows[0]!.last;
 }
 
 export type RecordEvents = (events: LinkEventInput[]) => Promise<void>;
