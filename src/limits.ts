@@ -89,9 +89,17 @@ function withPageSizes(schema: GraphQLSchema, document: DocumentNode, variables:
   return changed ? inlined : null;
 }
 
+/**
+ * Documents with no paginated field, which withPageSizes leaves as they are. Parsed documents
+ * are cached and reused by yoga, so most requests skip the walk over the document.
+ */
+const withoutPages = new WeakSet<DocumentNode>();
+
 const pageAwareCost: Plugin = {
   onExecute({ args, setResultAndStopExecution }) {
+    if (withoutPages.has(args.document)) return;
     const document = withPageSizes(args.schema, args.document, (args.variableValues ?? {}) as Record<string, unknown>);
+    if (document === null) withoutPages.add(args.document);
     if (!document) return;
     const errors = validate(args.schema, document, [costLimitRule({ maxCost: REQUEST_LIMITS.cost, ignoreIntrospection: true })]);
     if (errors.length > 0) setResultAndStopExecution({ errors });
