@@ -120,6 +120,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ],
   });
 
+  // Requests being answered, so that stop() lets them finish before the database closes
+  // (their clients may have gone already, and their sockets with them).
+  const inFlight = new Set<Promise<unknown>>();
   // Bodies past the limit are refused before they are read; a POST must say its length.
   const server: Server = createServer((req, res) => {
     if (req.method === 'POST') {
@@ -133,7 +136,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         return;
       }
     }
-    void yoga(req, res);
+    const answered: Promise<unknown> = Promise.resolve(yoga(req, res)).finally(() => inFlight.delete(answered));
+    inFlight.add(answered);
   });
   const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: REQUEST_LIMITS.socketMessageBytes });
   type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
@@ -205,6 +209,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 5_000).unref();
         });
+        await Promise.allSettled(inFlight);
         await bus.close();
         await claimLimiter.close();
         if (ownsDatabase) await database.close();
