@@ -5,9 +5,13 @@
 // - claim: claims of one active link; ceiling: the same copy as one hand-written pg transaction.
 // - place-order: orders from distinct claims; place-order-contention: 200 buyers, 10 units.
 // - event-latency: commit-to-subscriber latency between two server processes via Redis.
+// queriesPerOp: the SQL statements one operation of the scenario sends, counted by an app in
+// this process on the same database (the servers under load count nothing).
 //
 // DATABASE_URL: a PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres);
 // the bench creates and drops its own database there. REDIS_URL default redis://127.0.0.1:6379.
+// BENCH_ONLY=claim,read-selection runs only those scenarios; BENCH_PROFILE=1 starts the servers
+// with --cpu-prof, writing one .cpuprofile per server into bench/profiles when they stop.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +21,9 @@ import autocannon from 'autocannon';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/client.js';
 
 const root = resolve(import.meta.dirname, '..');
 const serverUrl = process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -55,7 +62,8 @@ async function withDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
 }
 
 async function startServer(databaseUrl: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', resolve(root, 'bench/profiles')] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, ADMIN_API_KEY: adminKey },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -128,14 +136,38 @@ function scenario(name: string, measured: { rps: number; p50Ms: number; p99Ms: n
 
 const admin = () => ({ authorization: `Bearer ${adminKey}` });
 
-async function readSelection(port: number): Promise<Scenario> {
+/** Counts the SQL statements of one request, run in this process against the same database. */
+interface StatementCounter {
+  count(body: string, headers: Record<string, string>): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function openStatementCounter(databaseUrl: string): Promise<StatementCounter> {
+  const database = await openDatabase({ databaseUrl, dataDir: 'unused', countQueries: true });
+  const app = await buildApp(loadConfig({ ADMIN_API_KEY: adminKey, PORT: '0', CLAIM_RATE_LIMIT: '1000' }), { database });
+  return {
+    async count(body, headers) {
+      const before = database.queryCount();
+      const response = await app.yoga.fetch('http://bench/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      const answer = (await response.json()) as { errors?: unknown };
+      if (answer.errors) throw new Error(`counting statements: ${JSON.stringify(answer.errors)}`);
+      return database.queryCount() - before;
+    },
+    async close() {
+      await app.stop();
+      await database.close();
+    },
+  };
+}
+
+async function readSelection(port: number, counter: StatementCounter): Promise<Scenario> {
   const id = await selectionOf(port, SKUS);
   const query = JSON.stringify({ query: `{ selection(id: "${id}") { id currency items { sku quantity priceLocked unitPrice { amount currency } lineTotal { amount } variant { sku name product { code } } } totals { subtotal { amount } shipping { amount } tax { amount } grandTotal { amount } } } }` });
   const typename = JSON.stringify({ query: '{ __typename }' });
   await load(port, admin(), () => query, CONNECTIONS, 2); // warm-up
   const ceiling = await load(port, admin(), () => typename);
   const measured = await load(port, admin(), () => query);
-  return scenario('read-selection', measured, ceiling.rps, null);
+  return scenario('read-selection', measured, ceiling.rps, await counter.count(query, admin()));
 }
 
 /** The same copy a claim makes, as one hand-written transaction per claim on a pg pool. */
@@ -177,13 +209,13 @@ async function claimCeiling(databaseUrl: string, hash1: string): Promise<{ rps: 
   return { rps: Math.round(latencies.length / SECONDS), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
-async function claim(port: number, databaseUrl: string): Promise<Scenario> {
+async function claim(port: number, databaseUrl: string, counter: StatementCounter): Promise<Scenario> {
   const link = await issue(port, await selectionOf(port, SKUS.slice(0, 5)));
   const body = JSON.stringify({ query: `mutation { claimSelection(input: { hash1: "${link.hash1}", hash2: "${link.hash2}" }) { __typename ... on ClaimSelectionSuccess { sessionToken selection { id } } } }` });
   await load(port, {}, () => body, CONNECTIONS, 2); // warm-up
   const measured = await load(port, {}, () => body);
   const ceiling = await claimCeiling(databaseUrl, link.hash1);
-  return scenario('claim', measured, ceiling.rps, null);
+  return scenario('claim', measured, ceiling.rps, await counter.count(body, {}));
 }
 
 async function claimsToBuy(port: number, count: number, skus: string[]): Promise<{ token: string; selectionId: string }[]> {
@@ -197,8 +229,19 @@ async function claimsToBuy(port: number, count: number, skus: string[]): Promise
   return claims;
 }
 
-async function placeOrders(port: number): Promise<Scenario> {
+type Buyer = { token: string; selectionId: string };
+
+/** placeOrder of a buyer's copy, and the header that proves the buyer's session. */
+function order(buyer: Buyer, keyPrefix: string): { body: string; headers: Record<string, string> } {
+  return {
+    body: JSON.stringify({ query: `mutation { placeOrder(input: { selectionId: "${buyer.selectionId}", idempotencyKey: "${keyPrefix}-${buyer.selectionId}" }) { __typename } }` }),
+    headers: { 'x-session-token': buyer.token },
+  };
+}
+
+async function placeOrders(port: number, counter: StatementCounter): Promise<Scenario> {
   const claims = await claimsToBuy(port, 4000, SKUS.slice(0, 3));
+  const counted = order(claims.pop()!, 'count');
   let next = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/graphql`,
@@ -208,27 +251,29 @@ async function placeOrders(port: number): Promise<Scenario> {
     headers: { 'content-type': 'application/json' },
     requests: [{
       setupRequest: (request) => {
-        const claim = claims[next++ % claims.length]!;
-        return {
-          ...request,
-          headers: { ...request.headers, 'x-session-token': claim.token },
-          body: JSON.stringify({ query: `mutation { placeOrder(input: { selectionId: "${claim.selectionId}", idempotencyKey: "bench-${claim.selectionId}" }) { __typename } }` }),
-        };
+        const { body, headers } = order(claims[next++ % claims.length]!, 'bench');
+        return { ...request, headers: { ...request.headers, ...headers }, body };
       },
     }],
   });
-  return scenario('place-order', { rps: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99 }, null, null);
+  const statements = await counter.count(counted.body, counted.headers);
+  return scenario('place-order', { rps: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99 }, null, statements);
 }
 
-/** 200 buyers of one SKU with 10 units, all at once: how long until every one has an answer. */
-async function placeOrderContention(port: number): Promise<Scenario> {
+/**
+ * 200 buyers of one SKU with 10 units, all at once: how long until every one has an answer.
+ * Its statements per operation are those of a buyer who comes after the stock ran out.
+ */
+async function placeOrderContention(port: number, counter: StatementCounter): Promise<Scenario> {
   await gql(port, 'mutation { importCatalog(input: { products: [{ code: "HOT", name: "Drop", variants: [{ sku: "HOT-1", name: "Drop", prices: [{ pricelistCode: "P", amount: "99.00" }], stock: [{ warehouseCode: "W", quantity: 10 }] }] }] }) { __typename } }');
-  const claims = await claimsToBuy(port, 200, ['HOT-1']);
+  const claims = await claimsToBuy(port, 201, ['HOT-1']);
+  const late = order(claims.pop()!, 'late');
   const latencies: number[] = [];
   const started = performance.now();
   const answers = await Promise.all(claims.map(async (claim) => {
     const begun = performance.now();
-    const answer = await gql(port, `mutation { placeOrder(input: { selectionId: "${claim.selectionId}", idempotencyKey: "hot-${claim.selectionId}" }) { __typename } }`, { 'x-session-token': claim.token });
+    const { body, headers } = order(claim, 'hot');
+    const answer = await gql(port, JSON.parse(body).query, headers);
     latencies.push(performance.now() - begun);
     return (answer.placeOrder as { __typename: string }).__typename;
   }));
@@ -236,7 +281,8 @@ async function placeOrderContention(port: number): Promise<Scenario> {
   const sold = answers.filter((a) => a === 'PlaceOrderSuccess').length;
   if (sold !== 10) throw new Error(`contention: ${sold} orders for 10 units`);
   latencies.sort((a, b) => a - b);
-  return scenario('place-order-contention', { rps: Math.round(claims.length / seconds), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) }, null, null);
+  const statements = await counter.count(late.body, late.headers);
+  return scenario('place-order-contention', { rps: Math.round(claims.length / seconds), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) }, null, statements);
 }
 
 /** Issues links through B while A's subscriber timestamps each ISSUED event. */
@@ -272,25 +318,29 @@ async function eventLatency(portA: number, portB: number): Promise<Scenario> {
   }
 }
 
+const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 log(`PostgreSQL ${serverUrl.replace(/\/\/([^:@/]*):[^@]*@/, '//$1:***@')}, Redis ${redisUrl}`);
 const scenarios = await withDatabase(async (url) => {
   const [portA, portB] = [41_000 + Math.floor(Math.random() * 1000), 42_000 + Math.floor(Math.random() * 1000)];
   const servers = [await startServer(url, portA), await startServer(url, portB)];
+  const counter = await openStatementCounter(url);
   try {
     await seedCatalog(portA);
     const results: Scenario[] = [];
     for (const [name, run] of [
-      ['read-selection', () => readSelection(portA)],
-      ['claim', () => claim(portA, url)],
-      ['place-order', () => placeOrders(portA)],
-      ['place-order-contention', () => placeOrderContention(portA)],
+      ['read-selection', () => readSelection(portA, counter)],
+      ['claim', () => claim(portA, url, counter)],
+      ['place-order', () => placeOrders(portA, counter)],
+      ['place-order-contention', () => placeOrderContention(portA, counter)],
       ['event-latency', () => eventLatency(portA, portB)],
     ] as const) {
+      if (only && !only.includes(name)) continue;
       log(`${name}…`);
       results.push(await run());
     }
     return results;
   } finally {
+    await counter.close();
     for (const server of servers) {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));
