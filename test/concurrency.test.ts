@@ -308,6 +308,27 @@ describe('claims racing with the purchase that consumes the link', () => {
 
 // ---------------------------------------------------------------- 3. one idempotency key, concurrently
 
+describe('one session claiming one link several times at once', () => {
+  it('gets one claim and one copy, whichever attempt writes it', async () => {
+    await importProducts([{ code: 'TWICE', sku: 'TWICE-1', stock: [{ warehouseCode: 'W1', quantity: 5 }] }]);
+    const first = is(resultOf(await claim(await issue(await adminCart([{ sku: 'TWICE-1', quantity: 1 }])))).claimSelection, 'ClaimSelectionSuccess');
+    const headers = asSession(first.sessionToken);
+    const link = await issue(await adminCart([{ sku: 'TWICE-1', quantity: 2 }]));
+    const copiesBefore = await db().selection.count();
+
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, () => t.request(RaceClaim, { input: { hash1: link.hash1, hash2: link.hash2 } }, headers)),
+    );
+    expectNoErrors(responses);
+    const claims = responses.map((r) => is(r.data!.claimSelection, 'ClaimSelectionSuccess'));
+    expect(new Set(claims.map((c) => c.claim.id)).size).toBe(1);
+    expect(new Set(claims.map((c) => c.selection.id)).size).toBe(1);
+    expect(claims.every((c) => c.sessionToken === first.sessionToken)).toBe(true);
+    expect(await db().selection.count()).toBe(copiesBefore + 1);
+    expect(await db().claim.count({ where: { linkId: link.linkId } })).toBe(1);
+  });
+});
+
 describe('one idempotency key used concurrently', () => {
   it('places one order for ten concurrent attempts on one selection', async () => {
     await importProducts([{ code: 'RACE-IDEM', sku: 'RACE-IDEM', stock: [{ warehouseCode: 'W1', quantity: 1 }, { warehouseCode: 'W2', quantity: 9 }] }]);

@@ -611,6 +611,28 @@ describe('claimSelection', () => {
     expect(await adminSelectionView(selectionId)).toEqual(original);
   });
 
+  it('keeps the order of the lines, also of lines added in the same millisecond', async () => {
+    const skus = Array.from({ length: 12 }, (_, i) => `ORDER-${String(i).padStart(2, '0')}`);
+    await t.admin(ImportCatalog, {
+      input: {
+        products: [{
+          code: 'ORDER',
+          name: 'Line order',
+          variants: skus.map((sku) => ({ sku, name: sku, prices: [{ pricelistCode: 'SEK', amount: '1.00' }], stock: [{ warehouseCode: 'W1', quantity: 10 }] })),
+        }],
+      },
+    });
+    // Added in reverse, so that neither SKU order nor insertion order alone explains the result.
+    const selectionId = await adminSelection([...skus].reverse().map((sku) => ({ sku, quantity: 1 })));
+    await db().selectionItem.updateMany({ where: { selectionId }, data: { createdAt: new Date('2026-11-01T12:00:00.000Z') } });
+    const original = itemsOf(await adminSelectionView(selectionId));
+    expect(original.map((line) => line.sku)).toEqual([...skus].reverse());
+
+    const claimed = await claim(await issue(selectionId));
+    expect(itemsOf(claimed.selection)).toEqual(original);
+    expect(itemsOf(await readSelection(claimed.selection.id, asSession(claimed.sessionToken)))).toEqual(original);
+  });
+
   it('returns a session token that reads the copy but not the original', async () => {
     const selectionId = await adminSelection(lines);
     const claimed = await claim(await issue(selectionId));

@@ -1,5 +1,5 @@
 // A small standard catalog and storefront sessions for tests.
-import { createSession } from '../../src/auth/session.js';
+import { newSessionToken } from '../../src/auth/session.js';
 import { db } from '../../src/db/client.js';
 import { graphql } from '../gql/index.js';
 import type { TestApp } from './app.js';
@@ -155,8 +155,9 @@ export async function createSelection(
  */
 export async function handToSession(selectionId: string, options: { locked?: boolean } = {}): Promise<string> {
   return db().$transaction(async (tx) => {
-    const { sessionId, token } = await createSession(tx);
-    await tx.selection.update({ where: { id: selectionId }, data: { sessionId, locked: options.locked ?? false } });
+    const { token, tokenDigest } = newSessionToken();
+    const session = await tx.storefrontSession.create({ data: { tokenDigest }, select: { id: true } });
+    await tx.selection.update({ where: { id: selectionId }, data: { sessionId: session.id, locked: options.locked ?? false } });
     return token;
   });
 }
