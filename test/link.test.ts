@@ -630,7 +630,7 @@ describe('claimSelection', () => {
 
     const claimed = await claim(await issue(selectionId));
     expect(itemsOf(claimed.selection)).toEqual(original);
-    expect(itemsOf(await readSelection(claimed.selection.id, asSession(claimed.sessionToken)))).toEqual(original);
+    expect(itemsOf((await readSelection(claimed.selection.id, asSession(claimed.sessionToken)))!)).toEqual(original);
   });
 
   it('returns a session token that reads the copy but not the original', async () => {
