@@ -1,5 +1,5 @@
 // No N+1: the SQL statements behind reading a selection, a link with its claims, and a page
-// of links do not grow with the number of items, claims or links.
+// of links, and behind a claim, do not grow with the number of items, claims or links.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
@@ -53,6 +53,12 @@ const Claim = graphql(`
   mutation QueriesClaim($input: ClaimSelectionInput!) { claimSelection(input: $input) { __typename } }
 `);
 
+const ClaimCopy = graphql(`
+  mutation QueriesClaimCopy($input: ClaimSelectionInput!) {
+    claimSelection(input: $input) { ... on ClaimSelectionSuccess { sessionToken selection { id } } }
+  }
+`);
+
 let t: TestApp;
 const SKUS = Array.from({ length: 40 }, (_, i) => `Q-${String(i).padStart(2, '0')}`);
 
@@ -104,6 +110,21 @@ describe('query counts', () => {
     const large = await cost(ReadLink, { id: await linkWithClaims(12) });
     expect(large).toBe(small);
     expect(small).toBeLessThanOrEqual(4);
+  });
+
+  it('a claim costs the same for 1 line as for 40', async () => {
+    const claimOf = async (lines: number) => {
+      const selectionId = await selectionWith(lines);
+      const issued = is((await t.admin(IssueLink, { input: { selectionId, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
+      const before = t.database.queryCount();
+      await t.data(ClaimCopy, { input: { hash1: issued.link.hash1, hash2: issued.hash2 } }, {});
+      return t.database.queryCount() - before;
+    };
+    const small = await claimOf(1);
+    const large = await claimOf(40);
+    expect(large).toBe(small);
+    // The link, the copy, the event's lock and row, COMMIT, and the copy read for the answer.
+    expect(small).toBeLessThanOrEqual(6);
   });
 
   it('reading a page of links costs the same for 3 links as for 15', async () => {
