@@ -235,7 +235,7 @@ async function copyForClaim(
   const { token, tokenDigest } = held ? { token: held.token, tokenDigest: null } : newSessionToken();
   const sessionId = held?.sessionId ?? uuidv7();
   const [copyId, linesId, claimId] = [uuidv7(), uuidv7(), uuidv7()];
-  await tx.$executeRaw`
+  const claimed = await tx.$executeRaw`
     WITH session AS (
       INSERT INTO "StorefrontSession" (id, "tokenDigest")
       SELECT ${sessionId}::uuid, ${tokenDigest} WHERE ${held === null}
@@ -257,6 +257,7 @@ async function copyForClaim(
     )
     INSERT INTO "Claim" (id, "linkId", "sessionId", "selectionId")
     SELECT ${claimId}::uuid, ${link.id}::uuid, ${sessionId}::uuid, id FROM copy`;
+  if (claimed !== 1) throw new Error(`The selection ${link.selectionId} of link ${link.id} is missing: nothing was copied`);
   await record([{ type: 'CLAIMED', linkId: link.id, claimId }]);
   return { claimId, selectionId: copyId, sessionToken: token };
 }
