@@ -113,6 +113,8 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   // link's admin selection, the stock rows, the link row (see settleLink and link.ts).
   const claim = await tx.claim.findUnique({ where: { selectionId: selection.id }, select: { id: true, linkId: true } });
   if (claim) await lockAdminSelectionOf(tx, claim.linkId);
+  // Before the stock: what follows the stock check holds its rows, so it is kept short.
+  await tx.selection.update({ where: { id: selection.id }, data: { status: 'ORDERED' } });
   await takeStock(tx, items, market.warehouses.map((w) => w.warehouseId));
 
   const totals = computeTotals({
@@ -152,7 +154,6 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
     select: { id: true },
   });
   await tx.idempotencyKey.create({ data: { key, selectionId: selection.id, orderId: order.id } });
-  await tx.selection.update({ where: { id: selection.id }, data: { status: 'ORDERED' } });
 
   // An admin selection ordered directly can no longer be shared: its ACTIVE link is revoked.
   const events = claim ? await settleLink(tx, claim.linkId, claim.id, order.id) : await revokeActiveLinksOf(tx, selection.id);
@@ -201,12 +202,14 @@ async function takeStock(
   }
   if (shortages.length > 0) throw new OutOfStock(shortages.sort((a, b) => a.sku.localeCompare(b.sku)));
 
-  for (const take of takes) {
-    const updated = await tx.$executeRaw`
-      UPDATE "StockLevel" SET quantity = quantity - ${take.quantity}, "updatedAt" = now()
-      WHERE "variantId" = ${take.variantId}::uuid AND "warehouseId" = ${take.warehouseId}::uuid AND quantity >= ${take.quantity}`;
-    if (updated !== 1) throw new Error('Stock changed under a row lock: refusing to oversell');
-  }
+  // One statement for every take: the rows stay locked until commit, so the fewer round trips
+  // between the check and the commit, the sooner the next buyer of these SKUs goes on.
+  const updated = await tx.$executeRaw`
+    UPDATE "StockLevel" AS level SET quantity = level.quantity - take.quantity, "updatedAt" = now()
+    FROM unnest(${takes.map((t) => t.variantId)}::uuid[], ${takes.map((t) => t.warehouseId)}::uuid[], ${takes.map((t) => t.quantity)}::int[])
+      AS take("variantId", "warehouseId", quantity)
+    WHERE level."variantId" = take."variantId" AND level."warehouseId" = take."warehouseId" AND level.quantity >= take.quantity`;
+  if (updated !== takes.length) throw new Error('Stock changed under a row lock: refusing to oversell');
 }
 
 /**
