@@ -7,12 +7,12 @@ import { transactionWithEvents } from '../events/outbox.js';
 import type { LinkEventInput, RecordEvents } from '../events/outbox.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import {
-  IdempotencyConflict, NotFound, OutOfStock, SelectionStateFailed, ShippingUnavailable, ValidationFailed,
+  IdempotencyConflict, NotFound, OutOfStock, SelectionStateFailed, ValidationFailed,
 } from './errors.js';
 import type { StockShortage } from './errors.js';
 import { computeTotals, parseRate } from './money.js';
 import { revokeActiveLinksOf } from './link.js';
-import { visibleSelection } from './selection.js';
+import { requireShipping, visibleSelection } from './selection.js';
 import { LIMITS, hasControlCharacters, isWellFormed } from './validate.js';
 
 type Tx = Prisma.TransactionClient;
@@ -97,17 +97,8 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   if (items.length === 0) throw new SelectionStateFailed('SELECTION_EMPTY', 'The selection has no items');
   if (!selection.customerId || !selection.customerEmail) throw new ValidationFailed('Attach a customer first (setCustomer)', ['input', 'selectionId']);
 
-  const { marketId, pricelistId, countryCode } = selection;
-  const shipping = await tx.shippingRate.findUnique({
-    where: { marketId_pricelistId_countryCode: { marketId, pricelistId, countryCode } },
-    select: { amount: true },
-  });
-  const taxRule = await tx.taxRule.findUnique({ where: { countryCode }, select: { rate: true } });
-  const market = await tx.market.findUniqueOrThrow({
-    where: { id: marketId },
-    select: { code: true, countries: true, warehouses: { orderBy: { position: 'asc' }, select: { warehouseId: true } } },
-  });
-  if (!shipping || !market.countries.includes(selection.countryCode)) throw new ShippingUnavailable(selection.countryCode, market.code);
+  const { shippingRate, warehouseIds } = await requireShipping(tx, selection.marketId, selection.pricelistId, selection.countryCode);
+  const taxRule = await tx.taxRule.findUnique({ where: { countryCode: selection.countryCode }, select: { rate: true } });
 
   // Lock order, the same in every transaction that takes these locks: this selection, the
   // link's admin selection, the stock rows, the link row (see settleLink and link.ts).
@@ -115,11 +106,11 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   if (claim) await lockAdminSelectionOf(tx, claim.linkId);
   // Before the stock: what follows the stock check holds its rows, so it is kept short.
   await tx.selection.update({ where: { id: selection.id }, data: { status: 'ORDERED' } });
-  await takeStock(tx, items, market.warehouses.map((w) => w.warehouseId));
+  await takeStock(tx, items, warehouseIds);
 
   const totals = computeTotals({
     lines: items,
-    shippingRate: shipping.amount,
+    shippingRate,
     taxRate: taxRule ? parseRate(taxRule.rate.toFixed(4), ['taxRule']) : null,
     ignoreShipping: selection.ignoreShipping,
     ignoreTax: selection.ignoreTax,

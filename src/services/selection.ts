@@ -52,15 +52,28 @@ async function lockForChange(tx: Tx, caller: Caller, id: string, changesItems: b
 }
 
 /**
- * Refuses (SHIPPING_UNAVAILABLE) a country the market does not serve or has no shipping
- * price for in the pricelist.
+ * The market's shipping price (minor units) for the country in the pricelist, and the
+ * market's warehouses in allocation order. Refuses (SHIPPING_UNAVAILABLE) a country the
+ * market does not serve or has no shipping price for in the pricelist.
  */
-export async function requireShipping(tx: Tx, marketId: string, pricelistId: string, countryCode: string): Promise<void> {
+export async function requireShipping(
+  tx: Tx,
+  marketId: string,
+  pricelistId: string,
+  countryCode: string,
+): Promise<{ shippingRate: bigint; warehouseIds: string[] }> {
   const market = await tx.market.findUniqueOrThrow({
     where: { id: marketId },
-    select: { code: true, countries: true, shipping: { where: { pricelistId, countryCode }, select: { amount: true } } },
+    select: {
+      code: true,
+      countries: true,
+      shipping: { where: { pricelistId, countryCode }, select: { amount: true } },
+      warehouses: { orderBy: { position: 'asc' }, select: { warehouseId: true } },
+    },
   });
-  if (!market.countries.includes(countryCode) || market.shipping.length === 0) throw new ShippingUnavailable(countryCode, market.code);
+  const shipping = market.shipping[0];
+  if (!market.countries.includes(countryCode) || !shipping) throw new ShippingUnavailable(countryCode, market.code);
+  return { shippingRate: shipping.amount, warehouseIds: market.warehouses.map((w) => w.warehouseId) };
 }
 
 /**
