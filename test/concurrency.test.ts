@@ -3,6 +3,7 @@
 // concurrently, and carts over the same SKUs in opposite line order. Every race is real:
 // the requests are fired together (Promise.all). On PostgreSQL the transactions run side
 // by side; on embedded PGlite they serialize; the same assertions hold on both.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
 import { graphql } from './gql/index.js';
@@ -326,6 +327,47 @@ describe('one session claiming one link several times at once', () => {
     expect(claims.every((c) => c.sessionToken === first.sessionToken)).toBe(true);
     expect(await db().selection.count()).toBe(copiesBefore + 1);
     expect(await db().claim.count({ where: { linkId: link.linkId } })).toBe(1);
+  });
+});
+
+describe('event sequence numbers under concurrent claims', () => {
+  it('never lets a reader that follows "after the last sequence" miss an event', { timeout: 60_000 }, async () => {
+    const CLAIMS = 200;
+    await importProducts([{ code: 'SEQ', sku: 'SEQ-1', stock: [{ warehouseCode: 'W1', quantity: 5 }] }]);
+    const link = await issue(await adminCart([{ sku: 'SEQ-1', quantity: 1 }]));
+    const start = (await db().linkEvent.aggregate({ _max: { sequence: true } }))._max.sequence ?? 0n;
+
+    // A dashboard catching up: it asks for what follows the last sequence it saw, over and over,
+    // on a connection of its own (on PostgreSQL), so that it reads between any two commits.
+    const own = t.databaseUrl ? new pg.Client({ connectionString: t.databaseUrl }) : null;
+    await own?.connect();
+    const after_ = (sequence: bigint) => own
+      ? own.query<{ value: string }>('SELECT sequence::text AS value FROM "LinkEvent" WHERE sequence > $1 ORDER BY sequence', [sequence.toString()]).then((r) => r.rows.map((row) => BigInt(row.value)))
+      : db().linkEvent.findMany({ where: { sequence: { gt: sequence } }, orderBy: { sequence: 'asc' }, select: { sequence: true } }).then((rows) => rows.map((row) => row.sequence));
+    let after = start;
+    const seen: bigint[] = [];
+    const readOn = async () => {
+      const sequences = await after_(after);
+      seen.push(...sequences);
+      after = sequences.at(-1) ?? after;
+    };
+    let claiming = true;
+    const reader = (async () => {
+      while (claiming) {
+        await readOn();
+        await new Promise((resolve) => setImmediate(resolve)); // let timers and sockets run
+      }
+    })();
+    const responses = await Promise.all(Array.from({ length: CLAIMS }, () => claim(link)));
+    claiming = false;
+    await reader;
+    await readOn();
+    await own?.end();
+
+    expectNoErrors(responses);
+    const written = await db().linkEvent.findMany({ where: { sequence: { gt: start } }, orderBy: { sequence: 'asc' }, select: { sequence: true } });
+    expect(written).toHaveLength(CLAIMS);
+    expect(seen).toEqual(written.map((row) => row.sequence));
   });
 });
 
