@@ -23,8 +23,9 @@ export interface LinkEventInput {
  */
 async function recordEvents(tx: Prisma.TransactionClient, events: LinkEventInput[]): Promise<bigint | undefined> {
   if (events.length === 0) return undefined;
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${OUTBOX_LOCK})`;
-  // One raw statement, not createManyAndReturn: Prisma plans that anew for every call.
+  // One raw statement, not createManyAndReturn: Prisma plans that anew for every call. The
+  // lock is an InitPlan in a one-time filter, so it is held before the first row is formed,
+  // and so before any nextval of "sequence".
   const rows = await tx.$queryRaw<{ last: bigint }[]>`
     WITH written AS (
       INSERT INTO "LinkEvent" (id, type, "linkId", "claimId", "orderId")
@@ -33,6 +34,7 @@ async function recordEvents(tx: Prisma.TransactionClient, events: LinkEventInput
         ${events.map(() => uuidv7())}::uuid[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.linkId)}::uuid[],
         ${events.map((e) => e.claimId ?? null)}::uuid[], ${events.map((e) => e.orderId ?? null)}::uuid[]
       ) AS event(id, type, "linkId", "claimId", "orderId")
+      WHERE (SELECT 1 FROM pg_advisory_xact_lock(${OUTBOX_LOCK})) = 1
       RETURNING sequence
     )
     SELECT max(sequence) AS last FROM written`;
