@@ -1,10 +1,15 @@
-// prisma/migrations and prisma/schema.prisma agree, and the database guards the invariants
-// Prisma's schema language cannot state.
+// prisma/migrations and prisma/schema.prisma agree, the database guards the invariants Prisma's
+// schema language cannot state, and the plain-SQL runner that applies migrations at start-up
+// leaves exactly what Prisma's schema engine would.
 import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
-import { applyMigrations, pendingSchemaChanges } from '../src/db/migrate.js';
+import { applyMigrations, checksumOf, localMigrations, migrate, pendingSchemaChanges, planMigrations, readMigrations, withEngine } from '../src/db/migrate.js';
+import type { LocalMigration, SqlSession } from '../src/db/migrate.js';
+import { sessionOf } from '../src/db/pglite.js';
 import { createTestDatabase } from './helpers/app.js';
 
 describe('migrations', () => {
@@ -70,5 +75,204 @@ describe('migration files', () => {
           .map((line) => `${entry.name}: ${line}`),
       );
     expect(offending).toEqual([]);
+  });
+});
+
+/** Everything a migration can create in the schema, and the migration history, in one value. */
+async function catalogOf(session: SqlSession) {
+  const { rows } = await session.query(`
+    SELECT json_build_object(
+      'columns', (SELECT json_agg(json_build_array(table_name, column_name, data_type, udt_name, is_nullable, column_default, character_maximum_length)
+                  ORDER BY table_name, ordinal_position) FROM information_schema.columns WHERE table_schema = current_schema()),
+      'constraints', (SELECT json_agg(json_build_array(conrelid::regclass::text, conname, pg_get_constraintdef(oid)) ORDER BY conrelid::regclass::text, conname)
+                      FROM pg_constraint WHERE connamespace = current_schema()::regnamespace),
+      'indexes', (SELECT json_agg(json_build_array(tablename, indexname, indexdef) ORDER BY tablename, indexname) FROM pg_indexes WHERE schemaname = current_schema()),
+      'enums', (SELECT json_agg(json_build_array(t.typname, e.enumlabel) ORDER BY t.typname, e.enumsortorder)
+                FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typnamespace = current_schema()::regnamespace),
+      'history', (SELECT json_agg(json_build_array(migration_name, checksum, applied_steps_count, finished_at IS NOT NULL, finished_at >= started_at, logs, rolled_back_at)
+                  ORDER BY migration_name) FROM _prisma_migrations)
+    ) AS catalog`);
+  return rows[0]!.catalog as Record<string, unknown[]>;
+}
+
+const tables = async (session: SqlSession) =>
+  (await session.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")).rows.map((row) => row.tablename);
+
+/** An empty embedded database's data directory, copied by scratch() (a copy is faster than initdb). */
+let blank: Promise<Blob> | undefined;
+
+/** A throwaway empty embedded database with its session and adapter. */
+async function scratch() {
+  blank ??= PGlite.create('memory://').then(async (pglite) => {
+    const tarball = await pglite.dumpDataDir('none');
+    await pglite.close();
+    return tarball;
+  });
+  const pglite = await PGlite.create('memory://', { loadDataDir: await blank });
+  return { pglite, session: sessionOf(pglite), factory: new PrismaPGlite(pglite), close: () => pglite.close() };
+}
+
+const quiet = () => {};
+
+describe('the plain-SQL migration runner', () => {
+  it('builds the same database as Prisma\'s schema engine, history included', async () => {
+    const runner = await scratch();
+    const engine = await scratch();
+    try {
+      const local = await localMigrations();
+      expect(await migrate(runner.session, runner.factory, quiet)).toEqual(local.map(({ name }) => name));
+      expect(await applyMigrations(engine.factory)).toEqual(local.map(({ name }) => name));
+      const built = await catalogOf(runner.session);
+      expect(built).toEqual(await catalogOf(engine.session));
+      // Not vacuous: the CHECKs and the partial unique index that Prisma's diff cannot see are there.
+      expect(JSON.stringify(built.constraints)).toContain('StockLevel_quantity_check');
+      expect(JSON.stringify(built.indexes)).toContain('ShareableLink_one_active_per_selection');
+      expect(built.history).toHaveLength(local.length);
+    } finally {
+      await runner.close();
+      await engine.close();
+    }
+  });
+
+  it('leaves a history the engine calls clean: nothing edited, failed or drifted, nothing to apply', async () => {
+    const runner = await scratch();
+    try {
+      await migrate(runner.session, runner.factory, quiet);
+      const migrationsList = await readMigrations();
+      const filters = { externalTables: [], externalEnums: [] };
+      const diagnosis = await withEngine(runner.factory, (engine) => engine.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: true, filters }));
+      expect(diagnosis).toEqual({ editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true, history: null });
+      expect(await applyMigrations(runner.factory)).toEqual([]);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('continues a history the engine wrote, and applies nothing twice', async () => {
+    const [first, ...rest] = await localMigrations();
+    const database = await scratch();
+    try {
+      expect(await applyMigrations(database.factory, [first!])).toEqual([first!.name]);
+      expect(await planMigrations(database.session, [first!, ...rest])).toEqual({
+        kind: 'direct',
+        createTable: false,
+        pending: rest.map(({ name, sql }) => ({ name, sql: sql.value })),
+      });
+      expect(await migrate(database.session, database.factory, quiet)).toEqual(rest.map(({ name }) => name));
+      expect(await migrate(database.session, database.factory, quiet)).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('applies a failing migration not at all: its statements and its history row are rolled back', async () => {
+    const local = await localMigrations();
+    const broken: LocalMigration = {
+      name: '29991231000000_broken',
+      sql: { tag: 'ok', value: 'CREATE TABLE "Half" ("id" INTEGER);\nINSERT INTO "Half" VALUES (1);\nSELECT 1 / 0;\n' },
+    };
+    const database = await scratch();
+    try {
+      await expect(migrate(database.session, database.factory, quiet, [...local, broken])).rejects.toThrow(
+        /^migration 29991231000000_broken failed, nothing of it was applied: division by zero/,
+      );
+      expect(await tables(database.session)).not.toContain('Half');
+      const { rows } = await database.session.query('SELECT migration_name FROM _prisma_migrations ORDER BY migration_name');
+      expect(rows.map((row) => row.migration_name)).toEqual(local.map(({ name }) => name));
+      // The fixed migration is then applied as usual.
+      const fixed = { ...broken, sql: { tag: 'ok' as const, value: 'CREATE TABLE "Half" ("id" INTEGER);\n' } };
+      expect(await migrate(database.session, database.factory, quiet, [...local, fixed])).toEqual([fixed.name]);
+      expect(await tables(database.session)).toContain('Half');
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('hands to the engine what it should not decide: a failed, edited or unknown migration, tables without history, a statement outside a transaction', async () => {
+    const local = await localMigrations();
+    const [first] = local;
+    const database = await scratch();
+    try {
+      await database.session.exec('CREATE TABLE "Stray" ("id" INTEGER)');
+      expect(await planMigrations(database.session, local)).toEqual({ kind: 'engine', reason: 'the schema has tables but no migration history' });
+      await database.session.exec('DROP TABLE "Stray"');
+      expect(await planMigrations(database.session, local)).toMatchObject({ kind: 'direct', createTable: true });
+
+      await migrate(database.session, database.factory, quiet);
+      expect(await planMigrations(database.session, local)).toEqual({ kind: 'direct', createTable: false, pending: [] });
+
+      const edited = local.map((m) => (m === first ? { ...m, sql: { tag: 'ok' as const, value: `${m.sql.value}\n-- edited\n` } } : m));
+      expect(await planMigrations(database.session, edited)).toEqual({ kind: 'engine', reason: `${first!.name} was changed after it was applied` });
+      expect(await planMigrations(database.session, local.slice(1))).toEqual({ kind: 'engine', reason: `${first!.name} is recorded but not in prisma/migrations` });
+
+      const concurrently = { name: '29990101000000_index', sql: { tag: 'ok' as const, value: 'CREATE INDEX CONCURRENTLY "x" ON "Warehouse"("name");' } };
+      expect(await planMigrations(database.session, [...local, concurrently])).toEqual({
+        kind: 'engine',
+        reason: '29990101000000_index has a statement that runs outside a transaction',
+      });
+      const enumValue = { name: '29990101000000_enum', sql: { tag: 'ok' as const, value: 'ALTER TYPE "OrderStatus" ADD VALUE \'SHIPPED\';' } };
+      expect(await planMigrations(database.session, [...local, enumValue])).toMatchObject({ kind: 'engine' });
+
+      await database.session.query(
+        "INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at) VALUES ('failed-one', $1, '29990101000000_failed', now())",
+        [checksumOf('')],
+      );
+      expect(await planMigrations(database.session, local)).toEqual({ kind: 'engine', reason: '29990101000000_failed failed earlier' });
+      // Once rolled back (`prisma migrate resolve --rolled-back`), it no longer counts.
+      await database.session.exec("UPDATE _prisma_migrations SET rolled_back_at = now() WHERE id = 'failed-one'");
+      expect(await planMigrations(database.session, local)).toEqual({ kind: 'direct', createTable: false, pending: [] });
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('records each migration with Prisma\'s checksum, the SHA-256 of its script', async () => {
+    const database = await scratch();
+    try {
+      await migrate(database.session, database.factory, quiet);
+      const { rows } = await database.session.query('SELECT migration_name, checksum FROM _prisma_migrations ORDER BY migration_name');
+      const local = await localMigrations();
+      expect(rows).toEqual(local.map(({ name, sql }) => ({ migration_name: name, checksum: checksumOf(sql.value) })));
+      expect(checksumOf('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    } finally {
+      await database.close();
+    }
+  });
+
+  describe.runIf(process.env.TEST_DATABASE_URL)('on PostgreSQL', () => {
+    it('lets one of several processes migrating one empty database at once apply each migration, exactly once', async () => {
+      const serverUrl = process.env.TEST_DATABASE_URL!;
+      const name = `linkcart_test_${process.pid}_race`;
+      const admin = new pg.Client({ connectionString: serverUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE "${name}"`);
+      const url = new URL(serverUrl);
+      url.pathname = `/${name}`;
+      const pools = Array.from({ length: 4 }, () => {
+        const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+        pool.on('error', () => {}); // the forced DROP below ends connections still closing
+        return pool;
+      });
+      try {
+        const local = await localMigrations();
+        const applied = await Promise.all(
+          pools.map(async (pool) => {
+            const client = await pool.connect();
+            try {
+              return await migrate({ query: (sql, params) => client.query(sql, params), exec: async (sql) => void (await client.query(sql)) }, new PrismaPg(pool), quiet);
+            } finally {
+              client.release();
+            }
+          }),
+        );
+        expect(applied.flat().sort()).toEqual(local.map(({ name }) => name).sort());
+        const { rows } = await pools[0]!.query('SELECT migration_name, count(*)::int AS n FROM _prisma_migrations GROUP BY migration_name ORDER BY migration_name');
+        expect(rows).toEqual(local.map(({ name }) => ({ migration_name: name, n: 1 })));
+      } finally {
+        await Promise.all(pools.map((pool) => pool.end()));
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await admin.end();
+      }
+    });
   });
 });

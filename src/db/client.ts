@@ -1,14 +1,12 @@
 // The Prisma client on its driver adapter: embedded PGlite by default, PostgreSQL (pg) when
 // DATABASE_URL is set. One database per process; services import `db()` from here.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { applyMigrations, readMigrations } from './migrate.js';
+import { migrate } from './migrate.js';
+import type { SqlSession } from './migrate.js';
+import { openEmbedded } from './pglite.js';
 
 export interface DatabaseOptions {
   /** postgresql://… ; undefined for embedded PGlite. */
@@ -33,66 +31,6 @@ export interface Database {
 
 let current: Database | undefined;
 
-/**
- * Whether a migration in prisma/migrations is not yet recorded as applied. Asked with one
- * plain query, so that an up-to-date database starts without loading the schema engine or
- * taking its lock (instances starting together then never wait on each other).
- */
-async function hasPendingMigrations(query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>): Promise<boolean> {
-  const { migrationDirectories } = await readMigrations();
-  let applied: Set<string>;
-  try {
-    const { rows } = await query(
-      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-    );
-    applied = new Set(rows.map((row) => String(row.migration_name)));
-  } catch {
-    return true; // no _prisma_migrations table yet
-  }
-  return migrationDirectories.some((dir) => !applied.has(dir.path));
-}
-
-/** The engine waits 10 s for its advisory lock; instances migrating together wait longer. */
-async function migrateWithRetries(factory: SqlMigrationAwareDriverAdapterFactory, log: (message: string) => void): Promise<string[]> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await applyMigrations(factory);
-    } catch (error) {
-      if (attempt >= 6 || !/advisory lock/i.test((error as Error).message)) throw error;
-      log('another process is migrating the database: waiting');
-    }
-  }
-}
-
-/**
- * Only one process may open a PGlite data directory: a second would corrupt it. A pid file
- * claims the directory; one left by a process that is gone is taken over.
- */
-async function lockDataDir(dir: string): Promise<() => Promise<void>> {
-  await mkdir(dir, { recursive: true });
-  const pidFile = join(dir, 'linkcart.pid');
-  try {
-    await writeFile(pidFile, String(process.pid), { flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const owner = Number(await readFile(pidFile, 'utf8').catch(() => ''));
-    if (owner && owner !== process.pid && isRunning(owner)) {
-      throw new Error(`${dir} is in use by process ${owner}: the embedded database can be opened by one process at a time (stop it, or set DATABASE_URL)`);
-    }
-    await writeFile(pidFile, String(process.pid));
-  }
-  return () => rm(pidFile, { force: true });
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The open database's Prisma client. */
 export function db(): PrismaClient {
   if (!current) throw new Error('The database is not open: call openDatabase() first');
@@ -109,7 +47,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let factory: SqlMigrationAwareDriverAdapterFactory;
   let closeDriver: () => Promise<void>;
   let kind: Database['kind'];
-  let query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>;
+  /** A session of its own for the migrations (their advisory lock and transactions). */
+  let migrationSession: () => Promise<SqlSession & { release(): void }>;
   if (options.databaseUrl) {
     kind = 'postgresql';
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
@@ -120,30 +59,38 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       onConnectionError: (error) => log(`database connection error: ${error.message}`),
     });
     closeDriver = () => pool.end();
-    query = (sql) => pool.query(sql);
+    migrationSession = async () => {
+      const client = await pool.connect();
+      // A checked-out client reports a lost connection on itself, not on the pool.
+      const onError = (error: Error) => log(`database connection lost while migrating: ${error.message}`);
+      client.on('error', onError);
+      return {
+        query: (sql, params) => client.query(sql, params),
+        exec: async (script) => {
+          await client.query(script);
+        },
+        release: () => {
+          client.off('error', onError);
+          client.release();
+        },
+      };
+    };
   } else {
     kind = 'pglite';
-    const inMemory = options.dataDir.startsWith('memory://');
-    const unlock = inMemory ? async () => {} : await lockDataDir(options.dataDir);
-    let pglite: PGlite;
-    try {
-      pglite = await PGlite.create(options.dataDir);
-    } catch (error) {
-      await unlock();
-      throw error;
-    }
-    factory = new PrismaPGlite(pglite);
-    query = (sql) => pglite.query(sql);
-    closeDriver = async () => {
-      await pglite.close();
-      await unlock();
-    };
+    const embedded = await openEmbedded(options.dataDir);
+    if (embedded.fromTemplate && !options.dataDir.startsWith('memory://')) log(`created the embedded database in ${options.dataDir}`);
+    factory = embedded.factory;
+    closeDriver = () => embedded.close();
+    migrationSession = async () => ({ ...embedded.session, release: () => {} });
   }
 
   try {
-    if (await hasPendingMigrations(query)) {
-      const applied = await migrateWithRetries(factory, log);
+    const session = await migrationSession();
+    try {
+      const applied = await migrate(session, factory, log);
       if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
+    } finally {
+      session.release();
     }
   } catch (error) {
     await closeDriver();
