@@ -5,6 +5,8 @@ export default defineConfig({
   resolve: { alias: { graphql: 'graphql/index.js' } },
   test: {
     include: ['test/**/*.test.ts'],
+    // A migrated template database, made once; each file copies it.
+    globalSetup: ['test/global-setup.ts'],
     // Each test file runs in its own process with its own database (test/helpers/app.ts).
     pool: 'forks',
     fileParallelism: true,

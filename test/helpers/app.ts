@@ -1,10 +1,11 @@
 // A test app per test file: its own database (a fresh in-memory PGlite, or a fresh PostgreSQL
-// database when TEST_DATABASE_URL is set), called in-process through yoga.fetch.
+// database when TEST_DATABASE_URL is set), both copied from a migrated template, called
+// in-process through yoga.fetch.
 import { randomBytes } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import pg from 'pg';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -35,7 +36,7 @@ export interface TestApp {
 export const asAdmin = { authorization: `Bearer ${ADMIN_KEY}` };
 export const asSession = (token: string) => ({ 'x-session-token': token });
 
-/** A fresh, empty, migrated database for this test file. */
+/** A fresh, empty, migrated database for this test file, copied from the run's template. */
 export async function createTestDatabase(): Promise<{ database: Database; url: string | null; drop(): Promise<void> }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
@@ -45,7 +46,8 @@ export async function createTestDatabase(): Promise<{ database: Database; url: s
   const name = `linkcart_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
+  // A copy of the run's migrated template (test/global-setup.ts): nothing left to migrate.
+  await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${inject('templateDatabase')}"`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
