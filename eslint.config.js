@@ -1,11 +1,14 @@
 // @ts-check
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/generated/', 'test/gql/', '.data/', 'bench/'] },
+  { ignores: ['node_modules/', 'dist/', 'src/generated/', 'test/gql/', '.data/', 'bench/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Plain JavaScript runs on Node (scripts/build.mjs).
+  { files: ['**/*.mjs'], languageOptions: { globals: globals.node } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

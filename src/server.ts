@@ -1,6 +1,6 @@
 // Process entry: configuration, start, graceful stop on SIGTERM / SIGINT.
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
 
 const log = (message: string) => console.log(`[linkcart] ${message}`);
 
@@ -16,12 +16,22 @@ async function main() {
     throw error;
   }
   log(config.databaseUrl ? 'database: PostgreSQL (DATABASE_URL)' : `database: embedded PGlite in ${config.dataDir}`);
-  const app = await buildApp(config, { log });
+  // The API's modules load while the database opens: PGlite compiles its WebAssembly off the
+  // main thread, so a start costs the longer of the two rather than their sum.
+  const opening = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
+  opening.catch(() => {}); // awaited below; a failure is reported there
+  const { buildApp } = await import('./app.js');
+  const database = await opening;
+  const app = await buildApp(config, { database, log });
+  const stopAll = async () => {
+    await app.stop();
+    await database.close();
+  };
   let url: string;
   try {
     url = await app.start();
   } catch (error) {
-    await app.stop();
+    await stopAll();
     throw error;
   }
   log(`GraphQL on ${url}/graphql (HTTP, SSE and graphql-ws)${config.production ? '' : ' — GraphiQL in the browser'}`);
@@ -32,7 +42,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
-    app.stop().then(
+    stopAll().then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(error);
