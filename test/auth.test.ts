@@ -7,7 +7,7 @@ import { db } from '../src/db/client.js';
 import { graphql } from './gql/index.js';
 import { ADMIN_KEY, asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
+import { createSelection, databaseState, handToSession, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -174,18 +174,6 @@ const run = <T, V>(document: TypedDocumentNode<T, V>, variables: V, headers: Hea
 const NO_ID = '00000000-0000-4000-8000-000000000000';
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
-/** Everything a refused admin-only change might have touched. */
-async function snapshot() {
-  const [counts, statics, stock, links, keys] = await Promise.all([
-    rowCounts(),
-    db().static.findMany({ orderBy: { name: 'asc' } }),
-    db().stockLevel.findMany({ select: { variantId: true, warehouseId: true, quantity: true }, orderBy: [{ variantId: 'asc' }, { warehouseId: 'asc' }] }),
-    db().shareableLink.count(),
-    db().adminKey.count(),
-  ]);
-  return { counts, statics, stock, links, keys };
-}
-
 /** Calls every admin-only mutation with these headers; returns each result's __typename and code. */
 async function callAdminMutations(headers: Headers, selectionId: string) {
   const results = [
@@ -230,10 +218,10 @@ describe.each(badCallers)('a caller with $caller', ({ headers }) => {
   it('gets ForbiddenError from every admin-only mutation, and nothing is written', async () => {
     const selectionId = await createSelection(t);
     await run(AuthAdd, { input: { selectionId, sku: 'TEE-S', quantity: 1 } }, asAdmin);
-    const before = await snapshot();
+    const before = await databaseState();
 
     expect(await callAdminMutations(headers, selectionId)).toEqual(Array(6).fill(forbidden));
-    expect(await snapshot()).toEqual(before);
+    expect(await databaseState()).toEqual(before);
   });
 
   it('gets FORBIDDEN GraphQL errors from the admin-only queries', async () => {
@@ -247,7 +235,7 @@ describe.each(badCallers)('a caller with $caller', ({ headers }) => {
     const selectionId = await createSelection(t);
     const { addSelectionItem } = await run(AuthAdd, { input: { selectionId, sku: 'TEE-S', quantity: 2 } }, asAdmin);
     const itemId = is(addSelectionItem, 'AddSelectionItemSuccess').item.id;
-    const before = await snapshot();
+    const before = await databaseState();
 
     expect((await run(AuthSelection, { id: selectionId }, headers)).selection).toBeNull();
     const results = [
@@ -258,7 +246,7 @@ describe.each(badCallers)('a caller with $caller', ({ headers }) => {
       (await run(AuthSetCustomer, { input: { selectionId, email: 'x@example.com' } }, headers)).setCustomer,
     ];
     for (const result of results) expect(is(result, 'ForbiddenError').code).toBe('FORBIDDEN');
-    expect(await snapshot()).toEqual(before);
+    expect(await databaseState()).toEqual(before);
   });
 });
 
@@ -343,7 +331,7 @@ describe('storefront sessions', () => {
 
   it('finds another session\'s selection NOT_FOUND for every change, and null to read', async () => {
     const { theirsId, theirItem, mineItem, mine } = await twoSessions();
-    const before = await snapshot();
+    const before = await databaseState();
     const theirsBefore = (await run(AuthSelection, { id: theirsId }, asAdmin)).selection;
 
     expect((await run(AuthSelection, { id: theirsId }, mine)).selection).toBeNull();
@@ -358,16 +346,16 @@ describe('storefront sessions', () => {
     ];
     for (const result of results) expect(is(result, 'NotFoundError').code).toBe('NOT_FOUND');
 
-    expect(await snapshot()).toEqual(before);
+    expect(await databaseState()).toEqual(before);
     expect((await run(AuthSelection, { id: theirsId }, asAdmin)).selection).toEqual(theirsBefore);
   });
 
   it('finds its own selection NOT_FOUND for an item of another selection', async () => {
     const { mineId, theirsId, theirItem, mine } = await twoSessions();
-    const before = await snapshot();
+    const before = await databaseState();
     expect(is((await run(AuthUpdate, { input: { selectionId: mineId, itemId: theirItem.id, quantity: 1 } }, mine)).updateSelectionItem, 'NotFoundError').code).toBe('NOT_FOUND');
     expect(is((await run(AuthRemove, { input: { selectionId: mineId, itemId: theirItem.id } }, mine)).removeSelectionItem, 'NotFoundError').code).toBe('NOT_FOUND');
-    expect(await snapshot()).toEqual(before);
+    expect(await databaseState()).toEqual(before);
     expect((await run(AuthSelection, { id: theirsId }, asAdmin)).selection?.items).toEqual([
       { id: theirItem.id, sku: 'MUG', quantity: 3, unitPrice: { amount: '89.50' } },
     ]);
@@ -376,27 +364,27 @@ describe('storefront sessions', () => {
   it('finds an admin-built selection that no session holds NOT_FOUND', async () => {
     const { mine } = await twoSessions();
     const adminOnlyId = await createSelection(t);
-    const before = await snapshot();
+    const before = await databaseState();
     expect((await run(AuthSelection, { id: adminOnlyId }, mine)).selection).toBeNull();
     expect(is((await run(AuthAdd, { input: { selectionId: adminOnlyId, sku: 'TEE-S', quantity: 1 } }, mine)).addSelectionItem, 'NotFoundError').code).toBe('NOT_FOUND');
     expect(is((await run(AuthSetCustomer, { input: { selectionId: adminOnlyId, email: 'x@example.com' } }, mine)).setCustomer, 'NotFoundError').code).toBe('NOT_FOUND');
-    expect(await snapshot()).toEqual(before);
+    expect(await databaseState()).toEqual(before);
   });
 
   it('an unknown session token is anonymous', async () => {
     const { mineId } = await twoSessions();
     const unknown = asSession('this-token-was-never-issued-0123456789abcdef');
-    const before = await snapshot();
+    const before = await databaseState();
     expect(is((await run(AuthAdd, { input: { selectionId: mineId, sku: 'TEE-S', quantity: 1 } }, unknown)).addSelectionItem, 'ForbiddenError').code).toBe('FORBIDDEN');
     expect((await run(AuthSelection, { id: mineId }, unknown)).selection).toBeNull();
-    expect(await snapshot()).toEqual(before);
+    expect(await databaseState()).toEqual(before);
   });
 
   it('cannot call admin-only mutations or queries', async () => {
     const { mineId, mine } = await twoSessions();
-    const before = await snapshot();
+    const before = await databaseState();
     expect(await callAdminMutations(mine, mineId)).toEqual(Array(6).fill(forbidden));
-    expect(await snapshot()).toEqual(before);
+    expect(await databaseState()).toEqual(before);
 
     await adminQueryRefused(AuthMarkets, {}, mine, 'markets');
     await adminQueryRefused(AuthShareableLink, { id: NO_ID }, mine, 'shareableLink');
@@ -406,10 +394,10 @@ describe('storefront sessions', () => {
 
   it('may not set a unit price', async () => {
     const { mineId, mineItem, mine } = await twoSessions();
-    const before = await snapshot();
+    const before = await databaseState();
     expect(is((await run(AuthAdd, { input: { selectionId: mineId, sku: 'TEE-S', quantity: 1, unitPrice: '1.00' } }, mine)).addSelectionItem, 'ForbiddenError').code).toBe('FORBIDDEN');
     expect(is((await run(AuthUpdate, { input: { selectionId: mineId, itemId: mineItem.id, unitPrice: '1.00' } }, mine)).updateSelectionItem, 'ForbiddenError').code).toBe('FORBIDDEN');
-    expect(await snapshot()).toEqual(before);
+    expect(await databaseState()).toEqual(before);
   });
 
   it('with a wrong admin key besides is still the session', async () => {
@@ -429,7 +417,7 @@ describe('a malformed selection id', () => {
   ])('is NOT_FOUND or null for $caller, not a crash', async ({ session }) => {
     const selectionId = await createSelection(t);
     const headers = session ? asSession(await handToSession(selectionId)) : asAdmin;
-    const before = await snapshot();
+    const before = await databaseState();
 
     for (const id of ['not-a-uuid', '', `${NO_ID}x`, "1' OR '1'='1"]) {
       expect((await run(AuthSelection, { id }, headers)).selection).toBeNull();
@@ -445,6 +433,6 @@ describe('a malformed selection id', () => {
     // A malformed item id of a real selection is NOT_FOUND too.
     expect(is((await run(AuthUpdate, { input: { selectionId, itemId: 'not-a-uuid', quantity: 1 } }, headers)).updateSelectionItem, 'NotFoundError').code).toBe('NOT_FOUND');
     expect(is((await run(AuthRemove, { input: { selectionId, itemId: 'not-a-uuid' } }, headers)).removeSelectionItem, 'NotFoundError').code).toBe('NOT_FOUND');
-    expect(await snapshot()).toEqual(before);
+    expect(await databaseState()).toEqual(before);
   });
 });

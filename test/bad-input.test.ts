@@ -5,11 +5,10 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { Kind, print } from 'graphql';
 import type { OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { db } from '../src/db/client.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, startTestApp } from './helpers/app.js';
 import type { GraphQLResponse, TestApp } from './helpers/app.js';
-import { createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
+import { createSelection, databaseState, handToSession, seedCatalog } from './helpers/fixtures.js';
 
 // ---------------------------------------------------------------- documents
 
@@ -158,34 +157,6 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
-/** Every row that a mutation of the foundation could write, to compare before and after. */
-async function snapshot() {
-  const prisma = db();
-  const [counts, warehouses, pricelists, markets, marketWarehouses, products, variants, prices, stock, shipping, taxRules, customers, selections, items, statics] =
-    await Promise.all([
-      rowCounts(),
-      prisma.warehouse.findMany({ orderBy: { id: 'asc' } }),
-      prisma.pricelist.findMany({ orderBy: { id: 'asc' } }),
-      prisma.market.findMany({ orderBy: { id: 'asc' } }),
-      prisma.marketWarehouse.findMany({ orderBy: [{ marketId: 'asc' }, { position: 'asc' }] }),
-      prisma.product.findMany({ orderBy: { id: 'asc' } }),
-      prisma.variant.findMany({ orderBy: { id: 'asc' } }),
-      prisma.price.findMany({ orderBy: [{ variantId: 'asc' }, { pricelistId: 'asc' }] }),
-      prisma.stockLevel.findMany({ orderBy: [{ variantId: 'asc' }, { warehouseId: 'asc' }] }),
-      prisma.shippingRate.findMany({ orderBy: [{ marketId: 'asc' }, { pricelistId: 'asc' }, { countryCode: 'asc' }] }),
-      prisma.taxRule.findMany({ orderBy: { countryCode: 'asc' } }),
-      prisma.customer.findMany({ orderBy: { id: 'asc' } }),
-      prisma.selection.findMany({ orderBy: { id: 'asc' } }),
-      prisma.selectionItem.findMany({ orderBy: { id: 'asc' } }),
-      prisma.static.findMany({ orderBy: { name: 'asc' } }),
-    ]);
-  return {
-    counts, warehouses, pricelists, markets, marketWarehouses, products, variants, prices, stock, shipping,
-    taxRules: taxRules.map((r) => ({ ...r, rate: r.rate.toString() })),
-    customers, selections, items, statics,
-  };
-}
-
 // ---------------------------------------------------------------- sending and checking
 
 const ENDPOINT = 'http://linkcart.test/graphql';
@@ -245,7 +216,7 @@ async function expectRefused(
 ) {
   const field = fieldOf(document);
   const label = JSON.stringify(variables).slice(0, 200);
-  const before = await snapshot();
+  const before = await databaseState();
   const { status, text } = await post(JSON.stringify({ query: print(document), variables }), headers);
   expect(status, label).toBeLessThan(500);
   expectNoLeak(text);
@@ -266,7 +237,7 @@ async function expectRefused(
     // The message explains; it does not echo a huge input back.
     expect(result.message.length, label).toBeLessThanOrEqual(300);
   }
-  expect(await snapshot(), label).toEqual(before);
+  expect(await databaseState(), label).toEqual(before);
 }
 
 // ---------------------------------------------------------------- generated malformed values
@@ -744,7 +715,7 @@ describe('setStatic', () => {
 describe('malformed documents and bodies', () => {
   /** Posts a raw body and checks: no 5xx, no leak, GraphQL errors if JSON, nothing written. */
   async function expectRawRefused(body: string, contentType = 'application/json', headers: Headers = asAdmin) {
-    const before = await snapshot();
+    const before = await databaseState();
     const { status, text } = await post(body, headers, contentType);
     expect(status, body.slice(0, 100)).toBeGreaterThanOrEqual(400);
     expect(status, body.slice(0, 100)).toBeLessThan(500);
@@ -754,7 +725,7 @@ describe('malformed documents and bodies', () => {
       expect(parsed.errors?.length).toBeGreaterThan(0);
       expect(parsed.data ?? null).toBeNull();
     }
-    expect(await snapshot()).toEqual(before);
+    expect(await databaseState()).toEqual(before);
   }
 
   const setStatic = 'mutation { setStatic(input: { name: "raw", content: "written" }) { __typename } }';
@@ -785,12 +756,12 @@ describe('malformed documents and bodies', () => {
   });
 
   it('does not run a mutation sent with GET', async () => {
-    const before = await snapshot();
+    const before = await databaseState();
     const response = await t.app.yoga.fetch(`${ENDPOINT}?query=${encodeURIComponent(setStatic)}`, { method: 'GET', headers: asAdmin });
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);
     expectNoLeak(await response.text());
-    expect(await snapshot()).toEqual(before);
+    expect(await databaseState()).toEqual(before);
   });
 
   it('refuses an Int variable past 32 bits on every Int field of the foundation', async () => {

@@ -1,6 +1,7 @@
 // A small standard catalog and storefront sessions for tests.
 import { newSessionToken } from '../../src/auth/session.js';
 import { db } from '../../src/db/client.js';
+import { Prisma } from '../../src/generated/prisma/client.js';
 import { graphql } from '../gql/index.js';
 import type { TestApp } from './app.js';
 
@@ -162,23 +163,48 @@ export async function handToSession(selectionId: string, options: { locked?: boo
   });
 }
 
-/** Row counts of every table, to assert that a refused change wrote nothing. */
+/** A table of the schema: each Prisma model is a table of the same name (the schema maps none). */
+export type Table = Prisma.ModelName;
+const everyTable: readonly Table[] = Object.values(Prisma.ModelName);
+
+/**
+ * A row as PostgreSQL's row_to_json writes it: BigInt and Decimal columns are JSON numbers
+ * (exact up to 2^53), DateTime an ISO string, Bytes a "\x…" hex string.
+ */
+export type Row = Record<string, unknown>;
+
+const quoted = (table: Table) => `"${table}"`;
+
+/** Runs ONE statement that builds a JSON object from `[key, SQL expression]` pairs. */
+async function selectJson<T>(entries: [key: string, sql: string][]): Promise<T> {
+  const pairs = entries.map(([key, sql]) => `'${key}', (${sql})`).join(',\n');
+  const [result] = await db().$queryRawUnsafe<{ state: T }[]>(`SELECT json_build_object(${pairs}) AS state`);
+  return result!.state;
+}
+
+/**
+ * Every row of `tables` (by default every table of the schema), read in one statement: a
+ * before/after pair of these catches any row changed, added or removed. Each table's rows are
+ * in the order of their text form, so equal contents always compare equal.
+ */
+export async function databaseState<T extends Table = Table>(tables: readonly T[] = everyTable as readonly T[]): Promise<Record<T, Row[]>> {
+  return selectJson(tables.map((table) => [table, `SELECT coalesce(json_agg(t ORDER BY t::text), '[]') FROM ${quoted(table)} t`]));
+}
+
+/** The number of rows of each of `state`'s tables. */
+export function countsOf<T extends Table>(state: Record<T, Row[]>): Record<T, number> {
+  return Object.fromEntries(Object.entries<Row[]>(state).map(([table, rows]) => [table, rows.length])) as Record<T, number>;
+}
+
+const countedTables: readonly Table[] = [
+  'Warehouse', 'Pricelist', 'Market', 'MarketWarehouse', 'Product', 'Variant', 'Price', 'StockLevel', 'ShippingRate', 'TaxRule',
+  'Customer', 'Selection', 'SelectionItem',
+];
+
+/**
+ * Row counts of the catalog and selection tables, keyed by model (`stockLevel`, …), in one
+ * statement: to assert that a refused change wrote nothing, or only the rows it should.
+ */
 export async function rowCounts(): Promise<Record<string, number>> {
-  const prisma = db();
-  const entries = await Promise.all([
-    ['warehouse', prisma.warehouse.count()],
-    ['pricelist', prisma.pricelist.count()],
-    ['market', prisma.market.count()],
-    ['marketWarehouse', prisma.marketWarehouse.count()],
-    ['product', prisma.product.count()],
-    ['variant', prisma.variant.count()],
-    ['price', prisma.price.count()],
-    ['stockLevel', prisma.stockLevel.count()],
-    ['shippingRate', prisma.shippingRate.count()],
-    ['taxRule', prisma.taxRule.count()],
-    ['customer', prisma.customer.count()],
-    ['selection', prisma.selection.count()],
-    ['selectionItem', prisma.selectionItem.count()],
-  ].map(async ([name, count]) => [name, await count] as const));
-  return Object.fromEntries(entries);
+  return selectJson(countedTables.map((table) => [table[0]!.toLowerCase() + table.slice(1), `SELECT count(*) FROM ${quoted(table)}`]));
 }
