@@ -60,6 +60,19 @@ function credentialsOf(request: Request | null, connectionParams: Record<string,
   };
 }
 
+/** What GraphiQL shows first: how to send credentials, and a query that needs them. */
+const GRAPHIQL_QUERY = `# Linkcart's GraphQL API. In the Headers tab below, an admin sends
+#   { "authorization": "Bearer <admin key>" }
+# and a storefront session the token that claimSelection returned:
+#   { "x-session-token": "<session token>" }
+# Without either you are anonymous: you may claim a link, nothing else.
+query Markets {
+  markets(first: 5) {
+    edges { node { code name countries } }
+  }
+}
+`;
+
 /**
  * The client's address: the socket's peer, or behind a trusted proxy the address that proxy
  * appended to X-Forwarded-For (the last entry; earlier ones are the client's own claims).
@@ -88,7 +101,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
-    graphiql: config.production ? false : { title: 'Linkcart', subscriptionsProtocol: 'WS' },
+    graphiql: config.production ? false : { title: 'Linkcart', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_QUERY },
+    // GraphiQL from this package's own bundle (yoga's default loads it from a CDN, unreachable
+    // offline); its 9 MB are read the first time the page is asked for, not at start.
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     landingPage: false,
     logging: config.production ? 'warn' : 'info',
     context: async ({ request, req, connectionParams }) => {

@@ -29,8 +29,23 @@ export const REQUEST_LIMITS = {
   socketMessageBytes: 1024 * 1024,
 } as const;
 
-/** The CSRF header a request needs unless its content type forces a CORS preflight. */
+/** The CSRF header a POST needs unless its content type forces a CORS preflight. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
+
+/**
+ * yoga's CSRF prevention for POSTs only. A GET can only read (a mutation over GET is 405), and
+ * credentials travel in headers that no cross-site page can make a browser send without a CORS
+ * preflight, so a forged GET runs as an anonymous caller would anyway. Clients that send queries
+ * as GET by default (urql, Apollo's persisted queries) then need no extra header.
+ */
+function csrfPrevention(): Plugin {
+  const { onRequestParse } = useCSRFPrevention({ requestHeaders: [CSRF_HEADER] });
+  return {
+    onRequestParse(payload) {
+      if (payload.request.method !== 'GET') return onRequestParse?.(payload);
+    },
+  };
+}
 
 // A claim is a guess at a secret: one per request, so that aliases cannot batch guesses.
 const oneClaimPerOperation: ValidationRule = (context) => ({
@@ -163,7 +178,7 @@ const noSuggestions: Plugin = {
 
 export function limitPlugins(production: boolean): Plugin[] {
   const plugins: Plugin[] = [
-    useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+    csrfPrevention(),
     strictBodies,
     pageAwareCost,
     maxTokensPlugin({ n: REQUEST_LIMITS.tokens }),
