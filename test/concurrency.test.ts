@@ -149,7 +149,7 @@ function successOf(result: PlaceResult) {
 // ---------------------------------------------------------------- 1. many buyers, few units
 
 describe('thirty claimants of one link race for five units', () => {
-  it('sells exactly the five units, consumes the link once and never oversells', { timeout: 60_000 }, async () => {
+  it('sells exactly the five units, consumes the link once and never oversells', async () => {
     await importProducts([{ code: 'RACE-FIVE', sku: 'RACE-FIVE', stock: [{ warehouseCode: 'W1', quantity: 3 }, { warehouseCode: 'W2', quantity: 2 }] }]);
     const adminSelectionId = await adminCart([{ sku: 'RACE-FIVE', quantity: 1 }]);
     const link = await issue(adminSelectionId);
@@ -200,7 +200,7 @@ describe('thirty claimants of one link race for five units', () => {
 // ---------------------------------------------------------------- 2. claims racing with the purchase
 
 describe('claims racing with the purchase that consumes the link', () => {
-  it('lands every claim wholly before the purchase (a full copy) or after it (LINK_USED)', { timeout: 60_000 }, async () => {
+  it('lands every claim wholly before the purchase (a full copy) or after it (LINK_USED)', async () => {
     await importProducts([
       { code: 'RACE-CLAIM-P', sku: 'RACE-CLAIM-P', stock: [{ warehouseCode: 'W1', quantity: 40 }, { warehouseCode: 'W2', quantity: 40 }] },
       { code: 'RACE-CLAIM-Q', sku: 'RACE-CLAIM-Q', stock: [{ warehouseCode: 'W2', quantity: 80 }] },
@@ -331,7 +331,7 @@ describe('one session claiming one link several times at once', () => {
 });
 
 describe('event sequence numbers under concurrent claims', () => {
-  it('never lets a reader that follows "after the last sequence" miss an event', { timeout: 60_000 }, async () => {
+  it('never lets a reader that follows "after the last sequence" miss an event', async () => {
     const CLAIMS = 200;
     await importProducts([{ code: 'SEQ', sku: 'SEQ-1', stock: [{ warehouseCode: 'W1', quantity: 5 }] }]);
     const link = await issue(await adminCart([{ sku: 'SEQ-1', quantity: 1 }]));
@@ -438,7 +438,7 @@ describe('one idempotency key used concurrently', () => {
 // ---------------------------------------------------------------- 4. opposite line orders
 
 describe('carts over the same SKUs in opposite line order', () => {
-  it('settles every pair: a success or OUT_OF_STOCK, never a deadlock', { timeout: 60_000 }, async () => {
+  it('settles every pair: a success or OUT_OF_STOCK, never a deadlock', async () => {
     const pairs = 10;
     for (let round = 0; round < 2; round += 1) {
       const x = `RACE-X-${round}`;

@@ -36,7 +36,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('a PGlite data directory', { timeout: 180_000 }, () => {
+describe('a PGlite data directory', () => {
   it('is refused to a second process while this one holds it, and opens once it is closed', async () => {
     const database = await openDatabase({ databaseUrl: undefined, dataDir });
     expect(database.kind).toBe('pglite');

@@ -47,8 +47,8 @@ export function subscribeWs(baseUrl: string, variables: Record<string, unknown> 
     events,
     errors,
     acknowledged,
-    /** Resolves once `count` events arrived; rejects after `ms` with what did arrive. */
-    async next(count: number, ms = 10_000): Promise<ReceivedEvent[]> {
+    /** Resolves once `count` events arrived; rejects after `ms` (only for a hang) with what did arrive. */
+    async next(count: number, ms = 120_000): Promise<ReceivedEvent[]> {
       const deadline = Date.now() + ms;
       while (events.length < count) {
         if (errors.length > 0) throw new Error(`subscription failed: ${JSON.stringify(errors)}`);
