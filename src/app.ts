@@ -8,12 +8,13 @@ import type { DocumentNode, ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import { createCallerResolver } from './auth/caller.js';
-import type { Credentials } from './auth/caller.js';
+import { CREDENTIAL_ERRORS, Unauthenticated, createCallerResolver } from './auth/caller.js';
+import type { Caller, CallerResolver, Credentials } from './auth/caller.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import type { Database } from './db/client.js';
 import { memoryRateLimiter, redisRateLimiter } from './auth/rate-limit.js';
+import type { Clock } from './auth/rate-limit.js';
 import { createEventBus } from './events/bus.js';
 import { REQUEST_LIMITS, limitPlugins } from './limits.js';
 import { closeEventStream, openEventStream } from './events/stream.js';
@@ -40,25 +41,27 @@ export interface BuildOptions {
   /** Share an open database (several apps in one process); otherwise one is opened and owned. */
   database?: Database;
   log?: (message: string) => void;
+  /** The clock of the rate limits and the caller cache (tests set one); Date.now by default. */
+  now?: Clock;
 }
 
-/** Credentials from graphql-ws connectionParams for a socket, or else from HTTP headers. */
+/**
+ * Credentials from HTTP headers, or for a graphql-ws socket (the admin dashboard's: storefront
+ * sessions use HTTP) the admin key in connectionParams.
+ */
 function credentialsOf(request: Request | null, connectionParams: Record<string, unknown> | undefined): Credentials {
   if (request && !connectionParams) {
     return { authorization: request.headers.get('authorization'), sessionToken: request.headers.get('x-session-token') };
   }
-  const param = (...names: string[]) => {
-    for (const name of names) {
-      const value = connectionParams?.[name];
-      if (typeof value === 'string') return value;
-    }
-    return null;
-  };
-  return {
-    authorization: param('authorization', 'Authorization'),
-    sessionToken: param('sessionToken', 'x-session-token', 'X-Session-Token'),
-  };
+  const authorization = connectionParams?.authorization ?? connectionParams?.Authorization;
+  return { authorization: typeof authorization === 'string' ? authorization : null };
 }
+
+/** Why a socket's admin key was refused, in the words of connectionParams (a close reason has 123 bytes). */
+const socketRefusal = (error: Unauthenticated) =>
+  error === CREDENTIAL_ERRORS.notBearer
+    ? 'Unauthorized: connectionParams.authorization must be "Bearer <admin key>"'
+    : 'Unauthorized: the admin key in connectionParams.authorization is unknown or was revoked';
 
 /** What GraphiQL shows first: how to send credentials, and a query that needs them. */
 const GRAPHIQL_QUERY = `# Linkcart's GraphQL API. In the Headers tab below, an admin sends
@@ -72,6 +75,25 @@ query Markets {
   }
 }
 `;
+
+/** The scheme a 401 names in WWW-Authenticate (RFC 9110 §11.6.1), per refused header. */
+const challenge = { Authorization: 'Bearer realm="linkcart"', 'X-Session-Token': 'X-Session-Token realm="linkcart"' } as const;
+
+/** The caller, or for a refused credential an HTTP 401 that names the header. */
+async function callerOf(callers: CallerResolver, credentials: Credentials): Promise<Caller> {
+  try {
+    return await callers.resolve(credentials);
+  } catch (error) {
+    if (!(error instanceof Unauthenticated)) throw error;
+    throw new GraphQLError(error.message, {
+      extensions: {
+        code: 'UNAUTHENTICATED',
+        header: error.header,
+        http: { status: 401, headers: { 'WWW-Authenticate': challenge[error.header] } },
+      },
+    });
+  }
+}
 
 /**
  * The client's address: the socket's peer, or behind a trusted proxy the address that proxy
@@ -90,11 +112,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const log = options.log ?? (() => {});
   const ownsDatabase = !options.database;
   const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log }));
-  const callers = createCallerResolver(config.adminApiKey);
+  const now = options.now ?? Date.now;
+  const callers = createCallerResolver(config.adminApiKey, now);
   const bus = createEventBus(config.redisUrl, log);
   const claimLimiter = config.redisUrl
-    ? redisRateLimiter(config.redisUrl, config.claimRateLimit, log)
-    : memoryRateLimiter(config.claimRateLimit);
+    ? redisRateLimiter(config.redisUrl, config.claimRateLimit, log, { now })
+    : memoryRateLimiter(config.claimRateLimit, { now });
   const stream = openEventStream(bus, log, config.eventPollMs);
 
   const yoga = createYoga<ServerContext, Context>({
@@ -109,7 +132,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logging: config.production ? 'warn' : 'info',
     context: async ({ request, req, connectionParams }) => {
       const credentials = credentialsOf(request, connectionParams);
-      const caller = await callers.resolve(credentials);
+      const caller = await callerOf(callers, credentials);
       return {
         caller,
         sessionToken: caller.kind === 'session' ? (credentials.sessionToken?.trim() ?? null) : null,
@@ -159,8 +182,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
   const wsServer = useServer(
     {
-      // The socket is the admin dashboard's: anyone else is refused with 4403 Forbidden.
-      onConnect: async (ctx) => (await callers.resolve(credentialsOf(null, ctx.connectionParams))).kind === 'admin',
+      // The socket is the admin dashboard's: only its admin key counts. A refused key is
+      // closed with 4401, any other caller with 4403 (a reason fits the 123 bytes of a close frame).
+      onConnect: async (ctx) => {
+        let caller: Caller;
+        try {
+          caller = await callers.resolve(credentialsOf(null, ctx.connectionParams));
+        } catch (error) {
+          if (!(error instanceof Unauthenticated)) throw error;
+          ctx.extra.socket.close(4401, socketRefusal(error));
+          return false;
+        }
+        if (caller.kind === 'admin') return true;
+        ctx.extra.socket.close(4403, 'Forbidden: a socket needs an admin key (connectionParams.authorization: "Bearer <key>")');
+        return false;
+      },
       execute: (args) => (args.rootValue as RootValue).execute(args) as never,
       subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
       onSubscribe: async (ctx, _id, payload) => {

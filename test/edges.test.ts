@@ -333,7 +333,9 @@ describe('subscriptions', () => {
 
   /** Refused when it starts: a FORBIDDEN GraphQL error, or a socket closed 4403 Forbidden before any. */
   function expectRefused(outcome: Outcome) {
-    if ('closed' in outcome) expect(outcome).toEqual({ closed: 4403, reason: 'Forbidden' });
+    if ('closed' in outcome) {
+      expect(outcome).toEqual({ closed: 4403, reason: 'Forbidden: a socket needs an admin key (connectionParams.authorization: "Bearer <key>")' });
+    }
     else expect(codes(outcome)).toEqual(['FORBIDDEN']);
   }
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ADMIN_KEY, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
+import { createSelection, handToSession, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 let url: string;
@@ -49,7 +50,11 @@ describe('HTTP', () => {
   it('serves GraphiQL to a browser outside production', async () => {
     const response = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);
-    expect(await response.text()).toContain('GraphiQL');
+    const html = await response.text();
+    expect(html).toContain('GraphiQL');
+    // Everything it needs is in the page: no script, style or worker from another host.
+    expect(html.match(/(src|href)=["']?https?:\/\/[^"' >]+/g) ?? []).toEqual([]);
+    expect(html).not.toContain('unpkg.com');
   });
 });
 
@@ -59,21 +64,35 @@ describe('graphql-ws', () => {
     expect(result).toEqual({ data: { static: null } });
   });
 
-  it('refuses a socket without an admin key with 4403 Forbidden', async () => {
-    for (const connectionParams of [{}, { authorization: 'Bearer wrong' }, { sessionToken: 'not-a-session' }]) {
-      const closed = await new Promise<number>((resolve) => {
-        const client = createClient({
-          url: `${url.replace('http', 'ws')}/graphql`,
-          webSocketImpl: WebSocket,
-          connectionParams,
-          retryAttempts: 0,
-          lazy: false,
-          on: { closed: (event) => resolve((event as { code: number }).code) },
-        });
-        client.on('closed', () => void client.dispose());
+  /** The close code and reason of a socket opened with these connectionParams. */
+  function closeOf(connectionParams: Record<string, string>) {
+    return new Promise<[number, string]>((resolve) => {
+      const client = createClient({
+        url: `${url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams,
+        retryAttempts: 0,
+        lazy: false,
+        onNonLazyError: () => {}, // the close is what this test reads
+        on: { closed: (event) => resolve([(event as { code: number }).code, (event as { reason: string }).reason]) },
       });
-      expect(closed).toBe(4403);
+      client.on('closed', () => void client.dispose());
+    });
+  }
+
+  it('refuses a socket without an admin key with 4403 Forbidden, a storefront session too', async () => {
+    const forbidden = [4403, 'Forbidden: a socket needs an admin key (connectionParams.authorization: "Bearer <key>")'];
+    await seedCatalog(t);
+    const session = await handToSession(await createSelection(t));
+    const params: Record<string, string>[] = [{}, { sessionToken: session }, { 'x-session-token': session }, { sessionToken: 'not-a-session' }];
+    for (const connectionParams of params) {
+      expect(await closeOf(connectionParams)).toEqual(forbidden);
     }
+  });
+
+  it('refuses a socket whose admin key is not valid with 4401, saying why', async () => {
+    expect(await closeOf({ authorization: 'Bearer wrong' })).toEqual([4401, 'Unauthorized: the admin key in connectionParams.authorization is unknown or was revoked']);
+    expect(await closeOf({ authorization: ADMIN_KEY })).toEqual([4401, 'Unauthorized: connectionParams.authorization must be "Bearer <admin key>"']);
   });
 });
 

@@ -1,5 +1,8 @@
 // Who is calling: resolved once per request (HTTP headers) or per socket (connectionParams),
-// by the same function (DESIGN.md §2).
+// by the same function (DESIGN.md §2). No credentials at all is an anonymous caller; a
+// credential that is sent must be valid, or the request is refused as unauthenticated with a
+// message naming the header (a typo must not silently turn an admin into a stranger).
+import type { Clock } from './rate-limit.js';
 import { db } from '../db/client.js';
 import { digest, sameDigest, toHex } from './secrets.js';
 
@@ -17,60 +20,92 @@ export interface Credentials {
   sessionToken?: string | null;
 }
 
+/** The header (or connectionParams entry) whose credential was refused. */
+export type CredentialHeader = 'Authorization' | 'X-Session-Token';
+
+/** A credential was sent and is malformed, unknown or revoked. */
+export class Unauthenticated extends Error {
+  override name = 'Unauthenticated';
+  constructor(
+    readonly header: CredentialHeader,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface CallerResolver {
+  /** The caller these credentials prove; throws Unauthenticated for a bad credential. */
   resolve(credentials: Credentials): Promise<Caller>;
 }
 
 const MAX_SECRET_LENGTH = 512;
 const CACHE_TTL_MS = 10_000;
 const CACHE_MAX = 10_000;
+/** Session tokens are base64url (auth/session.ts); anything else cannot be one. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{1,512}$/;
+
+export const CREDENTIAL_ERRORS = {
+  notBearer: new Unauthenticated('Authorization', 'The Authorization header must be "Bearer <admin key>".'),
+  unknownKey: new Unauthenticated('Authorization', 'The admin key in the Authorization header is not valid: it is unknown or was revoked.'),
+  malformedToken: new Unauthenticated('X-Session-Token', 'The X-Session-Token header is not a session token: send the sessionToken that claimSelection returned.'),
+  unknownToken: new Unauthenticated('X-Session-Token', 'The X-Session-Token header names no session: send the sessionToken that claimSelection returned.'),
+} as const;
+
+/** A header that is missing, empty or only blanks was not sent. */
+const sent = (value: string | null | undefined): string | undefined => (value?.trim() ? value.trim() : undefined);
 
 /**
  * Resolves credentials to a caller. Stored keys and sessions are looked up by digest and
  * remembered for a few seconds, so a busy client costs one lookup, not one per request.
- * Credentials that match nothing make the caller anonymous.
  */
-export function createCallerResolver(bootstrapAdminKey: string | undefined): CallerResolver {
+export function createCallerResolver(bootstrapAdminKey: string | undefined, now: Clock = Date.now): CallerResolver {
   const bootstrapDigest = bootstrapAdminKey ? digest(bootstrapAdminKey) : undefined;
   const cache = new Map<string, { caller: Caller; expires: number }>();
 
   async function cached(key: string, load: () => Promise<Caller>): Promise<Caller> {
-    const now = Date.now();
+    const at = now();
     const hit = cache.get(key);
-    if (hit && hit.expires > now) return hit.caller;
+    if (hit && hit.expires > at) return hit.caller;
     const caller = await load();
     if (cache.size >= CACHE_MAX) cache.clear();
-    if (caller.kind !== 'anonymous') cache.set(key, { caller, expires: now + CACHE_TTL_MS });
+    if (caller.kind !== 'anonymous') cache.set(key, { caller, expires: at + CACHE_TTL_MS });
     return caller;
   }
 
-  async function admin(key: string): Promise<Caller> {
+  async function admin(authorization: string): Promise<Caller> {
+    const key = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    if (!key) throw CREDENTIAL_ERRORS.notBearer;
+    if (key.length > MAX_SECRET_LENGTH) throw CREDENTIAL_ERRORS.unknownKey;
     const keyDigest = digest(key);
     if (bootstrapDigest && sameDigest(keyDigest, bootstrapDigest)) return { kind: 'admin', keyName: 'ADMIN_API_KEY' };
-    return cached(`a:${toHex(keyDigest)}`, async () => {
+    const caller = await cached(`a:${toHex(keyDigest)}`, async () => {
       const stored = await db().adminKey.findUnique({ where: { digest: keyDigest } });
       return stored && !stored.revokedAt ? { kind: 'admin', keyName: stored.name } : anonymous;
     });
+    if (caller.kind === 'anonymous') throw CREDENTIAL_ERRORS.unknownKey;
+    return caller;
   }
 
   async function session(token: string): Promise<Caller> {
+    if (!TOKEN_SHAPE.test(token)) throw CREDENTIAL_ERRORS.malformedToken;
     const tokenDigest = digest(token);
-    return cached(`s:${toHex(tokenDigest)}`, async () => {
+    const caller = await cached(`s:${toHex(tokenDigest)}`, async () => {
       const stored = await db().storefrontSession.findUnique({ where: { tokenDigest }, select: { id: true } });
       return stored ? { kind: 'session', sessionId: stored.id } : anonymous;
     });
+    if (caller.kind === 'anonymous') throw CREDENTIAL_ERRORS.unknownToken;
+    return caller;
   }
 
   return {
-    async resolve({ authorization, sessionToken }) {
-      const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-      if (bearer && bearer.length <= MAX_SECRET_LENGTH) {
-        const caller = await admin(bearer);
-        if (caller.kind === 'admin') return caller;
-      }
-      const token = sessionToken?.trim();
-      if (token && token.length <= MAX_SECRET_LENGTH) return session(token);
-      return anonymous;
+    async resolve(credentials) {
+      const authorization = sent(credentials.authorization);
+      const token = sent(credentials.sessionToken);
+      // Both are checked when both are sent, the admin key first; a valid one decides.
+      const asAdmin = authorization === undefined ? undefined : await admin(authorization);
+      const asSession = token === undefined ? undefined : await session(token);
+      return asAdmin ?? asSession ?? anonymous;
     },
   };
 }

@@ -11,30 +11,39 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
+/** Milliseconds since the epoch: Date.now, or a clock a test sets. */
+export type Clock = () => number;
+
 export const WINDOW_SECONDS = 15 * 60;
 
-export function memoryRateLimiter(limit: number, windowSeconds = WINDOW_SECONDS): RateLimiter {
+export interface LimiterOptions {
+  /** The window's length, from the first failure of a key (default WINDOW_SECONDS). */
+  windowSeconds?: number;
+  now?: Clock;
+}
+
+export function memoryRateLimiter(limit: number, { windowSeconds = WINDOW_SECONDS, now = Date.now }: LimiterOptions = {}): RateLimiter {
   const counts = new Map<string, { count: number; resetAt: number }>();
-  const live = (key: string, now: number) => {
+  const live = (key: string, at: number) => {
     const entry = counts.get(key);
-    if (entry && entry.resetAt <= now) counts.delete(key);
+    if (entry && entry.resetAt <= at) counts.delete(key);
     return counts.get(key);
   };
   return {
     async retryAfter(keys) {
-      const now = Date.now();
+      const at = now();
       let wait = 0;
       for (const key of keys) {
-        const entry = live(key, now);
-        if (entry && entry.count >= limit) wait = Math.max(wait, Math.ceil((entry.resetAt - now) / 1000));
+        const entry = live(key, at);
+        if (entry && entry.count >= limit) wait = Math.max(wait, Math.ceil((entry.resetAt - at) / 1000));
       }
       return wait;
     },
     async fail(keys) {
-      const now = Date.now();
-      if (counts.size > 100_000) for (const key of counts.keys()) live(key, now);
+      const at = now();
+      if (counts.size > 100_000) for (const key of counts.keys()) live(key, at);
       for (const key of keys) {
-        const entry = live(key, now) ?? { count: 0, resetAt: now + windowSeconds * 1000 };
+        const entry = live(key, at) ?? { count: 0, resetAt: at + windowSeconds * 1000 };
         entry.count++;
         counts.set(key, entry);
       }
@@ -43,16 +52,30 @@ export function memoryRateLimiter(limit: number, windowSeconds = WINDOW_SECONDS)
   };
 }
 
-export function redisRateLimiter(redisUrl: string, limit: number, log: (message: string) => void, windowSeconds = WINDOW_SECONDS): RateLimiter {
-  // Commands wait for the connection (a fresh instance counts in Redis from its first call),
-  // but never long: after a second, or one failed reconnection, they fall back to memory.
+/**
+ * Counts in Redis. A new instance's first commands wait for the connection (it counts in Redis
+ * from its first call), but never long: after a second, or one failed reconnection, a command
+ * falls back to this process. From then until the connection is back every call counts here at
+ * once, without waiting on Redis, and the log says so once each way.
+ */
+export function redisRateLimiter(redisUrl: string, limit: number, log: (message: string) => void, options: LimiterOptions = {}): RateLimiter {
+  const windowSeconds = options.windowSeconds ?? WINDOW_SECONDS;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1_000 });
-  redis.on('error', () => {}); // reported by the calls that fail
-  const fallback = memoryRateLimiter(limit, windowSeconds);
+  const fallback = memoryRateLimiter(limit, options);
   const prefix = 'linkcart:ratelimit:';
-  const onRedisError = (error: Error) => log(`rate limits fall back to this process: ${error.message}`);
+  let down = false;
+  redis.on('error', () => {}); // reported by the calls that fail
+  redis.on('ready', () => {
+    if (down) log('rate limits are shared through Redis again');
+    down = false;
+  });
+  const onRedisError = (error: Error) => {
+    if (!down) log(`rate limits fall back to this process: ${error.message}`);
+    down = true;
+  };
   return {
     async retryAfter(keys) {
+      if (down) return fallback.retryAfter(keys);
       try {
         const pipeline = redis.multi();
         for (const key of keys) pipeline.get(prefix + key).ttl(prefix + key);
@@ -70,6 +93,7 @@ export function redisRateLimiter(redisUrl: string, limit: number, log: (message:
       }
     },
     async fail(keys) {
+      if (down) return fallback.fail(keys);
       try {
         const pipeline = redis.multi();
         for (const key of keys) pipeline.incr(prefix + key).expire(prefix + key, windowSeconds, 'NX');

@@ -7,6 +7,8 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, getNamedType, isUnionType } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { AuthFailure } from '@pothos/plugin-scope-auth';
 import type { Caller } from '../auth/caller.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import { db } from '../db/client.js';
@@ -51,14 +53,11 @@ export const builder = new SchemaBuilder<{
       session: context.caller.kind === 'session',
     }),
     // A field whose result union has ForbiddenError gets it as data; others a GraphQL error.
-    unauthorizedError: (_parent, _context, info) => {
+    unauthorizedError: (_parent, context, info, result) => {
+      const message = refusal(context.caller, info, scopesOf(result.failure));
       const type = getNamedType(info.returnType);
       const typed = isUnionType(type) && type.getTypes().some((member) => member.name === 'ForbiddenError');
-      return typed
-        ? new Forbidden('Not allowed: send an admin key, or the X-Session-Token of the owning session')
-        : new GraphQLError('Not allowed for this caller: send an admin key or a session token', {
-            extensions: { code: 'FORBIDDEN' },
-          });
+      return typed ? new Forbidden(message) : new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
     },
   },
   prisma: {
@@ -94,6 +93,25 @@ export const builder = new SchemaBuilder<{
 
 builder.queryType({ description: 'Reads. Admins see everything; a storefront session only what it owns.' });
 builder.mutationType({ description: 'Changes. Each one is a single database transaction.' });
+
+/** The scopes a refused field would have accepted. */
+function scopesOf(failure: AuthFailure, found = new Set<string>()): Set<string> {
+  if ('scope' in failure) found.add(failure.scope);
+  if ('failures' in failure) for (const inner of failure.failures) scopesOf(inner, found);
+  return found;
+}
+
+/** Why a caller may not use a field, naming only credentials that the field accepts. */
+function refusal(caller: Caller, info: GraphQLResolveInfo, accepted: Set<string>): string {
+  const root = ['Query', 'Mutation', 'Subscription'].includes(info.parentType.name);
+  const field = root ? info.fieldName : `${info.parentType.name}.${info.fieldName}`;
+  if (!accepted.has('session')) {
+    return caller.kind === 'session'
+      ? `${field} is for admins: a storefront session may not use it.`
+      : `${field} needs an admin key: send Authorization: Bearer <admin key>.`;
+  }
+  return `${field} needs an admin key (Authorization: Bearer <admin key>) or the X-Session-Token of the session that owns it.`;
+}
 
 /** Scope presets for fields. A refusal is a ForbiddenError where the result union has one. */
 export const adminOnly = { authScopes: { admin: true } } as const;
