@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildTemplate, templatePath } from '../src/db/pglite.js';
+import { buildTemplate } from '../src/db/pglite.js';
 
 const root = resolve(import.meta.dirname, '..');
 const schema = resolve(root, 'prisma/schema.prisma');
@@ -22,8 +22,8 @@ if (!process.argv.includes('--if-stale') || !clientIsCurrent) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-if (!existsSync(await templatePath())) {
-  const started = performance.now();
-  const path = await buildTemplate();
-  console.log(`✔ Made the embedded database's template (every migration applied) in ${path.slice(root.length + 1)} in ${Math.round(performance.now() - started)}ms`);
+const started = performance.now();
+const template = await buildTemplate();
+if (template.made) {
+  console.log(`✔ Made the embedded database's template (every migration applied) in ${template.path.slice(root.length + 1)} in ${Math.round(performance.now() - started)}ms`);
 }

@@ -1,24 +1,22 @@
 // prisma/migrations and prisma/schema.prisma agree, the database guards the invariants Prisma's
 // schema language cannot state, and the plain-SQL runner that applies migrations at start-up
 // leaves exactly what Prisma's schema engine would.
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
 import { applyMigrations, checksumOf, localMigrations, migrate, pendingSchemaChanges, planMigrations, readMigrations, withEngine } from '../src/db/migrate.js';
 import type { LocalMigration, SqlSession } from '../src/db/migrate.js';
-import { sessionOf } from '../src/db/pglite.js';
+import { migrationFactory, scratchDatabase, sessionOf } from '../src/db/pglite.js';
 import { createTestDatabase } from './helpers/app.js';
 
 describe('migrations', () => {
   it('bring an empty database exactly to schema.prisma (run `npm run db:migration -- <name>` when this fails)', async () => {
-    const shadow = new PGlite();
+    const database = await scratchDatabase();
     try {
-      expect(await pendingSchemaChanges(new PrismaPGlite(shadow))).toBe('');
+      expect(await pendingSchemaChanges(migrationFactory(database))).toBe('');
     } finally {
-      await shadow.close();
+      await database.close();
     }
   });
 
@@ -98,18 +96,10 @@ async function catalogOf(session: SqlSession) {
 const tables = async (session: SqlSession) =>
   (await session.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")).rows.map((row) => row.tablename);
 
-/** An empty embedded database's data directory, copied by scratch() (a copy is faster than initdb). */
-let blank: Promise<Blob> | undefined;
-
 /** A throwaway empty embedded database with its session and adapter. */
 async function scratch() {
-  blank ??= PGlite.create('memory://').then(async (pglite) => {
-    const tarball = await pglite.dumpDataDir('none');
-    await pglite.close();
-    return tarball;
-  });
-  const pglite = await PGlite.create('memory://', { loadDataDir: await blank });
-  return { pglite, session: sessionOf(pglite), factory: new PrismaPGlite(pglite), close: () => pglite.close() };
+  const pglite = await scratchDatabase();
+  return { pglite, session: sessionOf(pglite), factory: migrationFactory(pglite), close: () => pglite.close() };
 }
 
 const quiet = () => {};

@@ -1,7 +1,8 @@
 // The embedded database: PGlite in a data directory that one process at a time may open, or in
 // memory. A new one starts from a template, a tarball of an empty database with every
 // migration applied (PGlite's dumpDataDir / loadDataDir), instead of running initdb and then
-// the migrations: about 3 s less for a fresh DATA_DIR and for each test file.
+// the migrations: about 3 s less for a fresh DATA_DIR and for each test file. Scratch databases
+// (the schema engine's shadow) start likewise from a tarball of a blank one.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -43,38 +44,65 @@ export async function templatePath(): Promise<string> {
   return join(templateDir, `pglite-${hash.digest('hex').slice(0, 16)}.tar`);
 }
 
+/** An empty database as initdb leaves it, for scratch databases (the schema engine's shadow). */
+const blankPath = () => join(templateDir, `pglite-blank-${pgliteVersion}.tar`);
+
+async function writeAtomically(path: string, tarball: Blob) {
+  await mkdir(templateDir, { recursive: true });
+  const partial = `${path}.${process.pid}.partial`;
+  await writeFile(partial, new Uint8Array(await tarball.arrayBuffer()));
+  await rename(partial, path);
+}
+
 /**
- * Makes the template unless it is there already (run by `npm ci` and before the tests); returns
- * its path. Templates of older migrations are removed. Safe to run from several processes at once.
+ * Makes the template (and the blank database) unless they are there already (run by `npm ci`
+ * and before the tests); returns the template's path, and whether it was made now. Templates
+ * of older migrations are removed. Safe to run from several processes at once.
  */
-export async function buildTemplate(log: (message: string) => void = () => {}): Promise<string> {
+export async function buildTemplate(log: (message: string) => void = () => {}): Promise<{ path: string; made: boolean }> {
   const path = await templatePath();
-  if (existsSync(path)) return path;
+  if (existsSync(path) && existsSync(blankPath())) return { path, made: false };
   const pglite = await PGlite.create('memory://');
   try {
-    await migrate(sessionOf(pglite), new PrismaPGlite(pglite), log);
-    const tarball = await pglite.dumpDataDir('none');
-    await mkdir(templateDir, { recursive: true });
-    const partial = `${path}.${process.pid}.partial`;
-    await writeFile(partial, new Uint8Array(await tarball.arrayBuffer()));
-    await rename(partial, path);
+    if (!existsSync(blankPath())) await writeAtomically(blankPath(), await pglite.dumpDataDir('none'));
+    await migrate(sessionOf(pglite), migrationFactory(pglite), log);
+    await writeAtomically(path, await pglite.dumpDataDir('none'));
   } finally {
     await pglite.close();
   }
   for (const name of await readdir(templateDir)) {
-    if (name.startsWith('pglite-') && name.endsWith('.tar') && join(templateDir, name) !== path) {
-      await rm(join(templateDir, name), { force: true });
-    }
+    const file = join(templateDir, name);
+    if (name.startsWith('pglite-') && name.endsWith('.tar') && file !== path && file !== blankPath()) await rm(file, { force: true });
   }
-  return path;
+  return { path, made: true };
 }
 
-async function readTemplate(): Promise<Blob | undefined> {
+async function readTarball(path: string): Promise<Blob | undefined> {
   try {
-    return new Blob([await readFile(await templatePath())]);
+    return new Blob([await readFile(path)]);
   } catch {
     return undefined;
   }
+}
+
+/** A throwaway empty database in memory: a copy of the blank one when there is one (faster than initdb). */
+export async function scratchDatabase(): Promise<PGlite> {
+  const blank = await readTarball(blankPath());
+  return PGlite.create('memory://', blank ? { loadDataDir: blank } : {});
+}
+
+/**
+ * The driver adapter factory for migrations on `pglite`. Its shadow database, where the schema
+ * engine replays migrations to compare schemas, is a scratch database that is closed when the
+ * engine is done with it (the adapter's own would run initdb, and stay open).
+ */
+export function migrationFactory(pglite: PGlite): PrismaPGlite {
+  return new (class extends PrismaPGlite {
+    override async connectToShadowDb() {
+      const shadow = await scratchDatabase();
+      return Object.assign(await new PrismaPGlite(shadow).connect(), { dispose: () => shadow.close() });
+    }
+  })(pglite);
 }
 
 /**
@@ -85,11 +113,11 @@ export async function openEmbedded(dataDir: string): Promise<Embedded> {
   const inMemory = dataDir.startsWith('memory://');
   const unlock = inMemory ? async () => {} : await lockDataDir(dataDir);
   try {
-    const template = inMemory || !existsSync(join(dataDir, 'PG_VERSION')) ? await readTemplate() : undefined;
+    const template = inMemory || !existsSync(join(dataDir, 'PG_VERSION')) ? await readTarball(await templatePath()) : undefined;
     const pglite = await PGlite.create(dataDir, template ? { loadDataDir: template } : {});
     return {
       pglite,
-      factory: new PrismaPGlite(pglite),
+      factory: migrationFactory(pglite),
       session: sessionOf(pglite),
       fromTemplate: template !== undefined,
       async close() {
