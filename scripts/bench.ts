@@ -65,7 +65,7 @@ async function withDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
 
 async function startServer(databaseUrl: string, port: number): Promise<ChildProcess> {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', resolve(root, 'bench/profiles')] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...profile, 'dist/server.js'], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, ADMIN_API_KEY: adminKey },
     stdio: ['ignore', 'ignore', 'inherit'],

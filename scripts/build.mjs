@@ -1,7 +1,7 @@
-// `npm run build`: the server as ES modules in dist/ (dist/server.js and the chunk it imports
-// while the database opens) that plain `node` starts in about a second; running src/ through tsx
-// costs more than a second of loader hooks at every start. Dependencies stay in node_modules;
-// only src/ is bundled. Runs after `npm ci` and before
+// `npm run build`: the server and the database commands as ES modules in dist/ (server.js,
+// create-admin-key.js, migrate.js, migration.js and the chunks they share) that plain `node`
+// starts in about a second; running src/ through tsx costs more than a second of loader hooks
+// at every start. Dependencies stay in node_modules; only src/ and scripts/ are bundled. Runs after `npm ci` and before
 // `npm start`; with --if-stale it does nothing when dist/ is newer than everything it is made of.
 // Plain JavaScript, so that checking takes no TypeScript loader.
 import { spawnSync } from 'node:child_process';
@@ -33,14 +33,16 @@ if (!existsSync(client) || statSync(client).mtimeMs < statSync(schema).mtimeMs) 
   if (generated.status !== 0) process.exit(generated.status ?? 1);
 }
 
-const sources = [join(root, 'src'), join(root, 'package.json'), join(root, 'package-lock.json')];
+const entries = ['src/server.ts', 'scripts/create-admin-key.ts', 'scripts/migrate.ts', 'scripts/migration.ts'];
+const sources = [join(root, 'src'), join(root, 'scripts'), join(root, 'package.json'), join(root, 'package-lock.json')];
 if (ifStale && existsSync(outfile) && statSync(outfile).mtimeMs >= Math.max(...sources.map(newest))) process.exit(0);
 
 const started = performance.now();
 await rm(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: [join(root, 'src/server.ts')],
+  entryPoints: entries.map((entry) => join(root, entry)),
   outdir,
+  entryNames: '[name]',
   bundle: true,
   splitting: true,
   packages: 'external',
@@ -50,4 +52,4 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
-console.log(`✔ Built the server into dist/ in ${Math.round(performance.now() - started)}ms`);
+console.log(`✔ Built the server and the database commands into dist/ in ${Math.round(performance.now() - started)}ms`);

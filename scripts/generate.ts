@@ -1,19 +1,30 @@
-// Makes what is derived from prisma/, offline: the Prisma client and Pothos types in
+// Makes what is derived, offline: from prisma/, the Prisma client and Pothos types in
 // src/generated (`prisma generate` needs no engine download when PRISMA_SCHEMA_ENGINE_BINARY
-// names any existing file, DESIGN.md §5), and the embedded database's template, a migrated
-// empty PGlite (src/db/pglite.ts). Runs after `npm ci` and before the tests; `--if-stale` skips
-// what is current.
+// names any existing file, DESIGN.md §5) and the embedded database's template, a migrated
+// empty PGlite (src/db/pglite.ts); from schema.graphql and the tests' documents, the typed
+// documents in test/gql (graphql-codegen). Runs after `npm ci` and before the tests and lint;
+// `--if-stale` skips what is newer than everything it is made of.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { buildTemplate } from '../src/db/pglite.js';
 
 const root = resolve(import.meta.dirname, '..');
 const schema = resolve(root, 'prisma/schema.prisma');
 const marker = resolve(root, 'src/generated/pothos-prisma-types.ts');
 
-const clientIsCurrent = existsSync(marker) && statSync(marker).mtimeMs >= statSync(schema).mtimeMs;
-if (!process.argv.includes('--if-stale') || !clientIsCurrent) {
+const ifStale = process.argv.includes('--if-stale');
+
+/** Whether `output` exists and is newer than every file in `inputs` (folders recursively, but `skip`). */
+function isCurrent(output: string, inputs: string[], skip?: string): boolean {
+  if (!existsSync(output)) return false;
+  const made = statSync(output).mtimeMs;
+  const newer = (path: string): boolean =>
+    path !== skip && (statSync(path).isDirectory() ? readdirSync(path).some((name) => newer(join(path, name))) : statSync(path).mtimeMs > made);
+  return !inputs.some(newer);
+}
+
+if (!ifStale || !isCurrent(marker, [schema])) {
   const result = spawnSync(process.execPath, [resolve(root, 'node_modules/prisma/build/index.js'), 'generate'], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -26,4 +37,13 @@ const started = performance.now();
 const template = await buildTemplate();
 if (template.made) {
   console.log(`✔ Made the embedded database's template (every migration applied) in ${template.path.slice(root.length + 1)} in ${Math.round(performance.now() - started)}ms`);
+}
+
+const typedDocuments = resolve(root, 'test/gql/graphql.ts');
+if (!ifStale || !isCurrent(typedDocuments, [resolve(root, 'schema.graphql'), resolve(root, 'codegen.ts'), resolve(root, 'test')], resolve(root, 'test/gql'))) {
+  const result = spawnSync(resolve(root, 'node_modules/.bin/graphql-codegen'), ['--config', 'codegen.ts', '--silent'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+  // codegen leaves an unchanged file alone; its time says when it was last checked.
+  const now = new Date();
+  utimesSync(typedDocuments, now, now);
 }

@@ -234,7 +234,8 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.REDIS_URL)('across i
 
   async function startInstance(env: Record<string, string>): Promise<string> {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const child = spawn(resolve(import.meta.dirname, '../node_modules/.bin/tsx'), ['src/server.ts'], {
+    // What `npm start` runs: the build in dist/ (made current by test/global-setup.ts).
+    const child = spawn(process.execPath, ['dist/server.js'], {
       cwd: resolve(import.meta.dirname, '..'),
       env: { ...process.env, PORT: String(port), DATABASE_URL: t.databaseUrl!, ADMIN_API_KEY: ADMIN_KEY, NODE_ENV: 'test', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

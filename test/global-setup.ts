@@ -1,7 +1,9 @@
-// Once per `npm test`: every test file starts from a migrated, empty database instead of
-// migrating its own. On PGlite that is the template tarball `npm ci` made (made here if the
+// Once per `npm test`: dist/ is made current (the command tests run what `npm run` runs), and
+// every test file starts from a migrated, empty database instead of migrating its own. On PGlite that is the template tarball `npm ci` made (made here if the
 // migrations changed since); with TEST_DATABASE_URL a template database on that server, which
 // each file copies with CREATE DATABASE … TEMPLATE and which is dropped at the end.
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../src/db/client.js';
@@ -34,6 +36,9 @@ async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promi
 }
 
 export default async function setup(project: TestProject) {
+  const root = resolve(import.meta.dirname, '..');
+  const built = spawnSync(process.execPath, [resolve(root, 'scripts/build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('node scripts/build.mjs failed');
   await buildTemplate();
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {

@@ -11,14 +11,14 @@ import { openDatabase, openedDatabase } from '../src/db/client.js';
 
 const root = resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
-const tsx = resolve(root, 'node_modules/.bin/tsx');
 const dataDir = mkdtempSync(join(tmpdir(), 'linkcart-lock-'));
 const pidFile = join(dataDir, 'linkcart.pid');
 // The command opens the embedded database in DATA_DIR: no DATABASE_URL, no bootstrap key.
 const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', ADMIN_API_KEY: '' };
 
 async function createAdminKey(name: string) {
-  return run(tsx, [resolve(root, 'scripts/create-admin-key.ts'), '--name', name], { cwd: root, env }).then(
+  // `npm run admin:key`'s build in dist/ (made current by test/global-setup.ts).
+  return run(process.execPath, [resolve(root, 'dist/create-admin-key.js'), '--name', name], { cwd: root, env }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );

@@ -10,13 +10,13 @@ import { loadConfig } from '../src/config.js';
 
 const root = resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
-const tsx = resolve(root, 'node_modules/.bin/tsx');
 const dataDir = mkdtempSync(join(tmpdir(), 'linkcart-scripts-'));
 // Scripts open the embedded database in dataDir unless DATABASE_URL is set: unset it here.
 const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', ADMIN_API_KEY: '' };
 
+/** Runs a command as `npm run` does: its build in dist/ (made current by test/global-setup.ts). */
 async function script(name: string, args: string[]) {
-  return run(tsx, [resolve(root, 'scripts', name), ...args], { cwd: root, env }).then(
+  return run(process.execPath, [resolve(root, 'dist', name), ...args], { cwd: root, env }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );
@@ -28,7 +28,7 @@ describe('npm run admin:key', () => {
   let key = '';
 
   it('prints a new key once, on stdout alone', async () => {
-    const result = await script('create-admin-key.ts', ['--name', 'dashboard']);
+    const result = await script('create-admin-key.js', ['--name', 'dashboard']);
     expect(result.code).toBe(0);
     key = result.stdout.trim();
     expect(key).toMatch(/^lc_admin_[A-Za-z0-9_-]{43}$/);
@@ -36,10 +36,10 @@ describe('npm run admin:key', () => {
   });
 
   it('refuses a second key of the same name, and a missing name', async () => {
-    const again = await script('create-admin-key.ts', ['--name', 'dashboard']);
+    const again = await script('create-admin-key.js', ['--name', 'dashboard']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('An admin key named "dashboard" exists already');
-    const missing = await script('create-admin-key.ts', []);
+    const missing = await script('create-admin-key.js', []);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('usage: npm run admin:key -- --name <name>');
   });
@@ -65,13 +65,13 @@ describe('npm run admin:key', () => {
 
 describe('npm run db:migration', () => {
   it('writes nothing while schema.prisma and the migrations agree', async () => {
-    const result = await script('migration.ts', ['noop']);
+    const result = await script('migration.js', ['noop']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('nothing to write');
   });
 
   it('refuses a bad name', async () => {
-    const result = await script('migration.ts', ['Bad Name']);
+    const result = await script('migration.js', ['Bad Name']);
     expect(result.code).toBe(2);
   });
 });
