@@ -8,7 +8,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 
 const root = resolve(import.meta.dirname, '..');
 const outdir = join(root, 'dist');
@@ -38,6 +37,8 @@ const sources = [join(root, 'src'), join(root, 'scripts'), join(root, 'package.j
 if (ifStale && existsSync(outfile) && statSync(outfile).mtimeMs >= Math.max(...sources.map(newest))) process.exit(0);
 
 const started = performance.now();
+// Loaded only to build: checking stays cheap.
+const { build } = await import('esbuild');
 await rm(outdir, { recursive: true, force: true });
 await build({
   entryPoints: entries.map((entry) => join(root, entry)),

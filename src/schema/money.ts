@@ -1,4 +1,5 @@
-// Money and totals as the API shows them: decimal strings in the currency's minor unit.
+// Money and totals as the API shows them: decimal strings in the currency's main unit, exact to
+// its minor unit ("149.00" SEK).
 import { formatMoney } from '../services/money.js';
 import type { Totals } from '../services/money.js';
 import { builder } from './builder.js';
