@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../src/db/client.js';
-import { buildTemplate } from '../src/db/pglite.js';
+import { buildTemplate, isRunning } from '../src/db/pglite.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,15 +15,6 @@ declare module 'vitest' {
     templateDatabase: string | null;
   }
 }
-
-const isRunning = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: serverUrl });

@@ -151,7 +151,8 @@ async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   return () => rm(pidFile, { force: true });
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this pid runs on this machine. */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
