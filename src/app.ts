@@ -64,11 +64,13 @@ const socketRefusal = (error: Unauthenticated) =>
     : 'Unauthorized: the admin key in connectionParams.authorization is unknown or was revoked';
 
 /** What GraphiQL shows first: how to send credentials, and a query that needs them. */
-const GRAPHIQL_QUERY = `# Linkcart's GraphQL API. In the Headers tab below, an admin sends
+const GRAPHIQL_QUERY = `# Linkcart's GraphQL API. Set a header in the
+# Headers tab below: an admin sends
 #   { "authorization": "Bearer <admin key>" }
-# and a storefront session the token that claimSelection returned:
+# a storefront session its claimSelection token:
 #   { "x-session-token": "<session token>" }
-# Without either you are anonymous: you may claim a link, nothing else.
+# With neither you are anonymous: you may only
+# claim a link (claimSelection).
 query Markets {
   markets(first: 5) {
     edges { node { code name countries } }
