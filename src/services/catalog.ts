@@ -1,5 +1,6 @@
 // The catalog: warehouses, pricelists, markets, products with variants, prices and stock,
 // shipping rates and tax rules. importCatalog upserts by code / SKU in one transaction.
+import { v7 as uuidv7 } from 'uuid';
 import { db } from '../db/client.js';
 import { ValidationFailed, NotFound } from './errors.js';
 import { formatRate, parseMoney, parseRate } from './money.js';
@@ -169,14 +170,22 @@ export async function importCatalog(input: ImportCatalogInput): Promise<ImportCa
       return { ...s, amount: parseMoney(s.amount, currency, [...s.path, 'amount']) };
     });
 
-    const warehouseIds: string[] = [];
-    for (const w of warehouses) {
-      warehouseIds.push((await tx.warehouse.upsert({ where: { code: w.code }, create: w, update: { name: w.name }, select: { id: true } })).id);
-    }
-    const pricelistIds: string[] = [];
-    for (const p of pricelists) {
-      pricelistIds.push((await tx.pricelist.upsert({ where: { code: p.code }, create: p, update: { name: p.name }, select: { id: true } })).id);
-    }
+    // Lists are upserted with one statement each (codes and SKUs are unique within an import,
+    // checked above): a thousand products are a handful of round trips, not thousands.
+    const upsertedWarehouses = new Map((await tx.$queryRaw<{ id: string; code: string }[]>`
+      INSERT INTO "Warehouse" (id, code, name)
+      SELECT * FROM unnest(${warehouses.map(() => uuidv7())}::uuid[], ${warehouses.map((w) => w.code)}::text[], ${warehouses.map((w) => w.name)}::text[])
+      ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name
+      RETURNING id, code`).map((w) => [w.code, w.id]));
+    const warehouseIds = warehouses.map((w) => upsertedWarehouses.get(w.code)!);
+    const upsertedPricelists = new Map((await tx.$queryRaw<{ id: string; code: string }[]>`
+      INSERT INTO "Pricelist" (id, code, name, currency)
+      SELECT * FROM unnest(
+        ${pricelists.map(() => uuidv7())}::uuid[], ${pricelists.map((p) => p.code)}::text[], ${pricelists.map((p) => p.name)}::text[], ${pricelists.map((p) => p.currency)}::text[]
+      )
+      ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name
+      RETURNING id, code`).map((p) => [p.code, p.id]));
+    const pricelistIds = pricelists.map((p) => upsertedPricelists.get(p.code)!);
     const warehouseIdOf = new Map((await tx.warehouse.findMany({ where: { code: { in: [...warehouseCodes] } }, select: { id: true, code: true } })).map((w) => [w.code, w.id]));
     const pricelistIdOf = new Map((await tx.pricelist.findMany({ where: { code: { in: [...currencyOf.keys()] } }, select: { id: true, code: true } })).map((p) => [p.code, p.id]));
 
@@ -195,35 +204,34 @@ export async function importCatalog(input: ImportCatalogInput): Promise<ImportCa
       marketIds.push(id);
     }
 
-    const productIds: string[] = [];
-    for (const p of products) {
-      const { id } = await tx.product.upsert({ where: { code: p.code }, create: { code: p.code, name: p.name }, update: { name: p.name }, select: { id: true } });
-      productIds.push(id);
+    const productIdOf = new Map((await tx.$queryRaw<{ id: string; code: string }[]>`
+      INSERT INTO "Product" (id, code, name)
+      SELECT * FROM unnest(${products.map(() => uuidv7())}::uuid[], ${products.map((p) => p.code)}::text[], ${products.map((p) => p.name)}::text[])
+      ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name
+      RETURNING id, code`).map((p) => [p.code, p.id]));
+    const productIds = products.map((p) => productIdOf.get(p.code)!);
+    // A stored SKU keeps its product (a SKU of another product was refused above).
+    const variantIdOf = new Map((await tx.$queryRaw<{ id: string; sku: string }[]>`
+      INSERT INTO "Variant" (id, sku, name, "productId")
+      SELECT * FROM unnest(
+        ${variantRows.map(() => uuidv7())}::uuid[], ${variantRows.map((v) => v.sku)}::text[], ${variantRows.map((v) => v.name)}::text[],
+        ${variantRows.map((v) => productIdOf.get(v.productCode)!)}::uuid[]
+      )
+      ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name
+      RETURNING id, sku`).map((v) => [v.sku, v.id]));
+    const prices = variantRows.flatMap((v) => v.prices.map((price) => ({ variantId: variantIdOf.get(v.sku)!, pricelistId: pricelistIdOf.get(price.pricelistCode)!, amount: price.amount })));
+    if (prices.length > 0) {
+      await tx.$executeRaw`
+        INSERT INTO "Price" ("variantId", "pricelistId", amount)
+        SELECT * FROM unnest(${prices.map((p) => p.variantId)}::uuid[], ${prices.map((p) => p.pricelistId)}::uuid[], ${prices.map((p) => p.amount.toString())}::bigint[])
+        ON CONFLICT ("variantId", "pricelistId") DO UPDATE SET amount = EXCLUDED.amount`;
     }
-    const productIdOf = new Map(products.map((p, i) => [p.code, productIds[i]!]));
-    for (const v of variantRows) {
-      const { id: variantId } = await tx.variant.upsert({
-        where: { sku: v.sku },
-        create: { sku: v.sku, name: v.name, productId: productIdOf.get(v.productCode)! },
-        update: { name: v.name },
-        select: { id: true },
-      });
-      for (const price of v.prices) {
-        const pricelistId = pricelistIdOf.get(price.pricelistCode)!;
-        await tx.price.upsert({
-          where: { variantId_pricelistId: { variantId, pricelistId } },
-          create: { variantId, pricelistId, amount: price.amount },
-          update: { amount: price.amount },
-        });
-      }
-      for (const s of v.stock) {
-        const warehouseId = warehouseIdOf.get(s.warehouseCode)!;
-        await tx.stockLevel.upsert({
-          where: { variantId_warehouseId: { variantId, warehouseId } },
-          create: { variantId, warehouseId, quantity: s.quantity },
-          update: { quantity: s.quantity },
-        });
-      }
+    const stock = variantRows.flatMap((v) => v.stock.map((s) => ({ variantId: variantIdOf.get(v.sku)!, warehouseId: warehouseIdOf.get(s.warehouseCode)!, quantity: s.quantity })));
+    if (stock.length > 0) {
+      await tx.$executeRaw`
+        INSERT INTO "StockLevel" ("variantId", "warehouseId", quantity)
+        SELECT * FROM unnest(${stock.map((s) => s.variantId)}::uuid[], ${stock.map((s) => s.warehouseId)}::uuid[], ${stock.map((s) => s.quantity)}::int[])
+        ON CONFLICT ("variantId", "warehouseId") DO UPDATE SET quantity = EXCLUDED.quantity, "updatedAt" = now()`;
     }
 
     if (shippingRows.length > 0) {
