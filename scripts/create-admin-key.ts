@@ -1,15 +1,18 @@
 // `npm run admin:key -- --name <name>`: creates an admin key, prints it once, stores its SHA-256.
+// The arguments are checked before the database code loads, so a usage error answers at once.
 import { parseArgs } from 'node:util';
-import { createAdminKey } from '../src/auth/admin-key.js';
-import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
-import { ValidationFailed } from '../src/services/errors.js';
 
 const { values } = parseArgs({ options: { name: { type: 'string' } } });
 if (!values.name) {
   console.error('usage: npm run admin:key -- --name <name>');
   process.exit(2);
 }
+const [{ createAdminKey }, { loadConfig }, { openDatabase }, { ValidationFailed }] = await Promise.all([
+  import('../src/auth/admin-key.js'),
+  import('../src/config.js'),
+  import('../src/db/client.js'),
+  import('../src/services/errors.js'),
+]);
 const config = loadConfig();
 const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 try {

@@ -1,8 +1,7 @@
 // `npm run db:migration -- <name>`: writes prisma/migrations/<stamp>_<name>/migration.sql with
 // the SQL from the existing migrations to prisma/schema.prisma, computed offline on a
 // throwaway embedded database. Review it, add what Prisma cannot express (CHECKs), commit.
-import { createMigration } from '../src/db/migrate.js';
-import { migrationFactory, scratchDatabase } from '../src/db/pglite.js';
+// The name is checked before the database code loads, so a usage error answers at once.
 
 const name = process.argv[2];
 if (!name || !/^[a-z0-9_]{1,60}$/.test(name)) {
@@ -10,6 +9,7 @@ if (!name || !/^[a-z0-9_]{1,60}$/.test(name)) {
   process.exit(2);
 }
 console.log('comparing prisma/migrations with prisma/schema.prisma…');
+const [{ createMigration }, { migrationFactory, scratchDatabase }] = await Promise.all([import('../src/db/migrate.js'), import('../src/db/pglite.js')]);
 const pglite = await scratchDatabase();
 const created = await createMigration(migrationFactory(pglite), name);
 await pglite.close();
