@@ -7,6 +7,7 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { migrate } from './migrate.js';
 import type { SqlSession } from './migrate.js';
 import { openEmbedded } from './pglite.js';
+import type { Embedded } from './pglite.js';
 
 export interface DatabaseOptions {
   /** postgresql://… ; undefined for embedded PGlite. */
@@ -16,6 +17,11 @@ export interface DatabaseOptions {
   log?: (message: string) => void;
   /** Count the SQL statements Prisma sends (tests and the bench read `queryCount`). */
   countQueries?: boolean;
+  /**
+   * An embedded database opened already, used instead of dataDir; closing the Database calls its
+   * close(). The tests hand one file's database, emptied, to the next file of the same worker.
+   */
+  embedded?: Embedded;
 }
 
 export interface Database {
@@ -77,7 +83,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     };
   } else {
     kind = 'pglite';
-    const embedded = await openEmbedded(options.dataDir);
+    const embedded = options.embedded ?? (await openEmbedded(options.dataDir));
     if (embedded.fromTemplate && !options.dataDir.startsWith('memory://')) log(`created the embedded database in ${options.dataDir}`);
     factory = embedded.factory;
     closeDriver = () => embedded.close();

@@ -1,4 +1,4 @@
-// A test app per test file: its own database (a fresh in-memory PGlite, or a fresh PostgreSQL
+// A test app per test file: its own database (an in-memory PGlite, or a fresh PostgreSQL
 // database when TEST_DATABASE_URL is set), both copied from a migrated template, called
 // in-process through yoga.fetch.
 import { randomBytes } from 'node:crypto';
@@ -11,6 +11,8 @@ import type { App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import type { Database } from '../../src/db/client.js';
+import { openEmbedded } from '../../src/db/pglite.js';
+import type { Embedded } from '../../src/db/pglite.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
 
@@ -36,11 +38,52 @@ export interface TestApp {
 export const asAdmin = { authorization: `Bearer ${ADMIN_KEY}` };
 export const asSession = (token: string) => ({ 'x-session-token': token });
 
-/** A fresh, empty, migrated database for this test file, copied from the run's template. */
+/**
+ * The in-memory PGlite of this worker's previous test file, emptied. A worker runs its files one
+ * after another and they share this module (isolate: false), so the next file takes it over
+ * instead of loading the template into a new one: about 0.75 s of CPU less per file.
+ */
+let spare: Embedded | undefined;
+/** The migrated schema, as the first PGlite of this worker had it. */
+let migratedSchema: string | undefined;
+
+/** Every column of every table and index, and every constraint, of the public schema. */
+async function schemaOf(embedded: Embedded): Promise<string> {
+  const { rows } = await embedded.pglite.query<{ schema: string }>(`
+    SELECT (SELECT string_agg(c.relname || '.' || a.attname || ':' || a.atttypid::regtype, ',' ORDER BY c.relname, a.attnum)
+              FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+             WHERE c.relnamespace = 'public'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped)
+        || ';' ||
+           (SELECT string_agg(conname || ':' || pg_get_constraintdef(oid), ',' ORDER BY conname)
+              FROM pg_constraint WHERE connamespace = 'public'::regnamespace) AS schema`);
+  return rows[0]!.schema;
+}
+
+/** An empty, migrated in-memory PGlite; closing it empties it for the worker's next file. */
+async function emptyEmbedded(): Promise<Embedded> {
+  const embedded = spare ?? (await openEmbedded('memory://'));
+  spare = undefined;
+  migratedSchema ??= await schemaOf(embedded);
+  return {
+    ...embedded,
+    fromTemplate: false,
+    async close() {
+      // A file that changed the schema and did not change it back (a failed test) passes it on to nobody.
+      if ((await schemaOf(embedded)) !== migratedSchema) return embedded.close();
+      const { rows } = await embedded.pglite.query<{ tables: string }>(
+        `SELECT string_agg(format('%I', tablename), ', ') AS tables FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`,
+      );
+      await embedded.pglite.exec(`TRUNCATE ${rows[0]!.tables} RESTART IDENTITY CASCADE; SELECT pg_advisory_unlock_all();`);
+      spare = embedded;
+    },
+  };
+}
+
+/** An empty, migrated database for this test file, copied from the run's template. */
 export async function createTestDatabase(): Promise<{ database: Database; url: string | null; drop(): Promise<void> }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
-    const database = await openDatabase({ databaseUrl: undefined, dataDir: 'memory://', countQueries: true });
+    const database = await openDatabase({ databaseUrl: undefined, dataDir: 'memory://', countQueries: true, embedded: await emptyEmbedded() });
     return { database, url: null, drop: () => database.close() };
   }
   const name = `linkcart_test_${process.pid}_${randomBytes(4).toString('hex')}`;
