@@ -5,7 +5,7 @@ import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
-import { applyMigrations, checksumOf, localMigrations, migrate, pendingSchemaChanges, planMigrations, readMigrations, withEngine } from '../src/db/migrate.js';
+import { applyMigrations, checksumOf, localMigrations, migrate, pendingSchemaChanges, planMigrations } from '../src/db/migrate.js';
 import type { LocalMigration, SqlSession } from '../src/db/migrate.js';
 import { migrationFactory, scratchDatabase, sessionOf } from '../src/db/pglite.js';
 import { createTestDatabase } from './helpers/app.js';
@@ -105,37 +105,40 @@ async function scratch() {
 const quiet = () => {};
 
 describe('the plain-SQL migration runner', () => {
-  it('builds the same database as Prisma\'s schema engine, history included', async () => {
-    const runner = await scratch();
-    const engine = await scratch();
-    try {
-      const local = await localMigrations();
-      expect(await migrate(runner.session, runner.factory, quiet)).toEqual(local.map(({ name }) => name));
-      expect(await applyMigrations(engine.factory)).toEqual(local.map(({ name }) => name));
-      const built = await catalogOf(runner.session);
-      expect(built).toEqual(await catalogOf(engine.session));
-      // Not vacuous: the CHECKs and the partial unique index that Prisma's diff cannot see are there.
-      expect(JSON.stringify(built.constraints)).toContain('StockLevel_quantity_check');
-      expect(JSON.stringify(built.indexes)).toContain('ShareableLink_one_active_per_selection');
-      expect(built.history).toHaveLength(local.length);
-    } finally {
-      await runner.close();
-      await engine.close();
-    }
-  });
-
-  it('leaves a history the engine calls clean: nothing edited, failed or drifted, nothing to apply', async () => {
-    const runner = await scratch();
-    try {
+  describe('on an empty database', () => {
+    /** Migrated by the runner, then only read: by the engine and by these tests. */
+    let runner: Awaited<ReturnType<typeof scratch>>;
+    beforeAll(async () => {
+      runner = await scratch();
       await migrate(runner.session, runner.factory, quiet);
-      const migrationsList = await readMigrations();
-      const filters = { externalTables: [], externalEnums: [] };
-      const diagnosis = await withEngine(runner.factory, (engine) => engine.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: true, filters }));
-      expect(diagnosis).toEqual({ editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true, history: null });
+    });
+    afterAll(() => runner.close());
+
+    it('builds the same database as Prisma\'s schema engine, history included, and leaves the engine nothing to apply', async () => {
+      // The same history (names, checksums, steps, finished, no logs, not rolled back) and the
+      // same schema as the engine's own: the engine finds nothing edited, failed or drifted.
+      const engine = await scratch();
+      try {
+        const local = await localMigrations();
+        expect(await applyMigrations(engine.factory)).toEqual(local.map(({ name }) => name));
+        const built = await catalogOf(runner.session);
+        expect(built).toEqual(await catalogOf(engine.session));
+        // Not vacuous: the CHECKs and the partial unique index that Prisma's diff cannot see are there.
+        expect(JSON.stringify(built.constraints)).toContain('StockLevel_quantity_check');
+        expect(JSON.stringify(built.indexes)).toContain('ShareableLink_one_active_per_selection');
+        expect(built.history).toHaveLength(local.length);
+      } finally {
+        await engine.close();
+      }
       expect(await applyMigrations(runner.factory)).toEqual([]);
-    } finally {
-      await runner.close();
-    }
+    });
+
+    it('records each migration with Prisma\'s checksum, the SHA-256 of its script', async () => {
+      const { rows } = await runner.session.query('SELECT migration_name, checksum FROM _prisma_migrations ORDER BY migration_name');
+      const local = await localMigrations();
+      expect(rows).toEqual(local.map(({ name, sql }) => ({ migration_name: name, checksum: checksumOf(sql.value) })));
+      expect(checksumOf('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    });
   });
 
   it('continues a history the engine wrote, and applies nothing twice', async () => {
@@ -211,19 +214,6 @@ describe('the plain-SQL migration runner', () => {
       // Once rolled back (`prisma migrate resolve --rolled-back`), it no longer counts.
       await database.session.exec("UPDATE _prisma_migrations SET rolled_back_at = now() WHERE id = 'failed-one'");
       expect(await planMigrations(database.session, local)).toEqual({ kind: 'direct', createTable: false, pending: [] });
-    } finally {
-      await database.close();
-    }
-  });
-
-  it('records each migration with Prisma\'s checksum, the SHA-256 of its script', async () => {
-    const database = await scratch();
-    try {
-      await migrate(database.session, database.factory, quiet);
-      const { rows } = await database.session.query('SELECT migration_name, checksum FROM _prisma_migrations ORDER BY migration_name');
-      const local = await localMigrations();
-      expect(rows).toEqual(local.map(({ name, sql }) => ({ migration_name: name, checksum: checksumOf(sql.value) })));
-      expect(checksumOf('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     } finally {
       await database.close();
     }
