@@ -1,25 +1,17 @@
-// prisma/migrations and prisma/schema.prisma agree, the database guards the invariants Prisma's
-// schema language cannot state, and the plain-SQL runner that applies migrations at start-up
-// leaves exactly what Prisma's schema engine would.
+// The database guards the invariants Prisma's schema language cannot state, and the plain-SQL
+// runner that applies migrations at start-up leaves exactly what Prisma's schema engine would.
+// (That prisma/migrations and prisma/schema.prisma agree: `db:migration -- --check` in
+// scripts.test.ts.)
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
-import { applyMigrations, checksumOf, localMigrations, migrate, pendingSchemaChanges, planMigrations } from '../src/db/migrate.js';
+import { applyMigrations, checksumOf, localMigrations, migrate, planMigrations } from '../src/db/migrate.js';
 import type { LocalMigration, SqlSession } from '../src/db/migrate.js';
 import { migrationFactory, scratchDatabase, sessionOf } from '../src/db/pglite.js';
 import { createTestDatabase } from './helpers/app.js';
 
 describe('migrations', () => {
-  it('bring an empty database exactly to schema.prisma (run `npm run db:migration -- <name>` when this fails)', async () => {
-    const database = await scratchDatabase();
-    try {
-      expect(await pendingSchemaChanges(migrationFactory(database))).toBe('');
-    } finally {
-      await database.close();
-    }
-  });
-
   describe('on a migrated database', () => {
     let drop: () => Promise<void>;
     beforeAll(async () => {

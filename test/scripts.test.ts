@@ -64,14 +64,19 @@ describe('npm run admin:key', () => {
 });
 
 describe('npm run db:migration', () => {
-  it('writes nothing while schema.prisma and the migrations agree', async () => {
-    const result = await script('migration.js', ['noop']);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('nothing to write');
+  // The migrations bring an empty database exactly to schema.prisma: when this fails, run
+  // `npm run db:migration -- <name>` (the output shows the SQL it would write).
+  it('--check finds nothing to migrate, and writes nothing', async () => {
+    const result = await script('migration.js', ['--check']);
+    expect(result, result.stdout).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain('schema.prisma and the migrations agree.');
   });
 
-  it('refuses a bad name', async () => {
-    const result = await script('migration.js', ['Bad Name']);
-    expect(result.code).toBe(2);
+  it('refuses a bad name, and no name', async () => {
+    for (const args of [['Bad Name'], []]) {
+      const result = await script('migration.js', args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('usage: npm run db:migration -- <name>');
+    }
   });
 });
