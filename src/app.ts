@@ -116,9 +116,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log }));
   const now = options.now ?? Date.now;
   const callers = createCallerResolver(config.adminApiKey, now);
-  const bus = createEventBus(config.redisUrl, log);
+  const bus = await createEventBus(config.redisUrl, log);
   const claimLimiter = config.redisUrl
-    ? redisRateLimiter(config.redisUrl, config.claimRateLimit, log, { now })
+    ? await redisRateLimiter(config.redisUrl, config.claimRateLimit, log, { now })
     : memoryRateLimiter(config.claimRateLimit, { now });
   const stream = openEventStream(bus, log, config.eventPollMs);
 

@@ -639,8 +639,8 @@ describe.runIf(process.env.REDIS_URL)('redisRateLimiter', () => {
     redis.disconnect();
   });
 
-  function limiter(limit: number, log: (message: string) => void = () => {}, windowSeconds = 60): RateLimiter {
-    const created = redisRateLimiter(redisUrl, limit, log, { windowSeconds });
+  async function limiter(limit: number, log: (message: string) => void = () => {}, windowSeconds = 60): Promise<RateLimiter> {
+    const created = await redisRateLimiter(redisUrl, limit, log, { windowSeconds });
     opened.push(created);
     return created;
   }
@@ -653,7 +653,7 @@ describe.runIf(process.env.REDIS_URL)('redisRateLimiter', () => {
   async function connectedLimiter(limit: number, windowSeconds = 60) {
     const messages: string[] = [];
     let recording = false;
-    const created = limiter(limit, (message) => void (recording && messages.push(message)), windowSeconds);
+    const created = await limiter(limit, (message) => void (recording && messages.push(message)), windowSeconds);
     const probe = key(`probe-${(probes += 1)}`);
     await vi.waitFor(
       async () => {
@@ -692,10 +692,10 @@ describe.runIf(process.env.REDIS_URL)('redisRateLimiter', () => {
     const locked = key('fresh-instance');
     await redis.set(PREFIX + locked, '5', 'EX', 60);
     const log = vi.fn<(message: string) => void>();
-    const fresh = limiter(3, log);
+    const fresh = await limiter(3, log);
     const wait = await fresh.retryAfter([locked]);
     const counted = key('fresh-fail');
-    const next = limiter(3, log);
+    const next = await limiter(3, log);
     await next.fail([counted]);
     expect(log.mock.calls).toEqual([]);
     expectNear(wait, 60);
@@ -746,7 +746,7 @@ describe('redisRateLimiter with Redis unreachable', () => {
   it('falls back to counting in this process without throwing, and says so in the log once', async () => {
     const log = vi.fn<(message: string) => void>();
     const clock = Date.parse('2030-01-01T00:00:00.000Z');
-    const limiter = redisRateLimiter('redis://127.0.0.1:1', 2, log, { windowSeconds: 60, now: () => clock });
+    const limiter = await redisRateLimiter('redis://127.0.0.1:1', 2, log, { windowSeconds: 60, now: () => clock });
     try {
       await expect(limiter.retryAfter(['k'])).resolves.toBe(0);
       await expect(limiter.fail(['k', 'other'])).resolves.toBeUndefined();

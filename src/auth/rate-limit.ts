@@ -1,7 +1,6 @@
 // Counting failed attempts (wrong claim hashes) per key in a fixed window: in this process,
 // or in Redis so that every instance shares the counts. While Redis is unreachable the
 // counts fall back to this process, so a guesser is still slowed down.
-import { Redis } from 'ioredis';
 
 export interface RateLimiter {
   /** Seconds until the first over-limit key accepts attempts again; 0 when none is over. */
@@ -56,9 +55,16 @@ export function memoryRateLimiter(limit: number, { windowSeconds = WINDOW_SECOND
  * Counts in Redis. A new instance's first commands wait for the connection (it counts in Redis
  * from its first call), but never long: after a second, or one failed reconnection, a command
  * falls back to this process. From then until the connection is back every call counts here at
- * once, without waiting on Redis, and the log says so once each way.
+ * once, without waiting on Redis, and the log says so once each way. The Redis client is loaded
+ * only here, so a server without REDIS_URL does not spend its start loading it.
  */
-export function redisRateLimiter(redisUrl: string, limit: number, log: (message: string) => void, options: LimiterOptions = {}): RateLimiter {
+export async function redisRateLimiter(
+  redisUrl: string,
+  limit: number,
+  log: (message: string) => void,
+  options: LimiterOptions = {},
+): Promise<RateLimiter> {
+  const { Redis } = await import('ioredis');
   const windowSeconds = options.windowSeconds ?? WINDOW_SECONDS;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1_000 });
   const fallback = memoryRateLimiter(limit, options);

@@ -1,8 +1,6 @@
 // The Prisma client on its driver adapter: embedded PGlite by default, PostgreSQL (pg) when
 // DATABASE_URL is set. One database per process; services import `db()` from here.
-import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { migrate } from './migrate.js';
 import type { SqlSession } from './migrate.js';
@@ -57,6 +55,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let migrationSession: () => Promise<SqlSession & { release(): void }>;
   if (options.databaseUrl) {
     kind = 'postgresql';
+    // Loaded only here: a start on the embedded database does not spend time loading pg.
+    const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
     // Without these listeners a database restart would kill the process (DESIGN.md §5);
     // the pool drops the broken client and opens a new one on the next query.

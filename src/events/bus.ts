@@ -2,10 +2,9 @@
 // REDIS_URL; Redis pub/sub (@graphql-yoga/redis-event-target) with it. Only the sequence
 // travels: every instance reads the rows themselves from the outbox table, so a lost or
 // duplicated message can delay an event, never lose or reorder it.
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
 import type { PubSub } from 'graphql-yoga';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 export type Events = {
   'link:committed': [{ sequence: string }];
@@ -17,8 +16,10 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-export function createEventBus(redisUrl: string | undefined, log: (message: string) => void): EventBus {
+export async function createEventBus(redisUrl: string | undefined, log: (message: string) => void): Promise<EventBus> {
   if (!redisUrl) return { pubsub: createPubSub<Events>(), kind: 'in-process', close: async () => {} };
+  // Loaded only with REDIS_URL: a start without it does not spend time loading the Redis client.
+  const [{ Redis }, { createRedisEventTarget }] = await Promise.all([import('ioredis'), import('@graphql-yoga/redis-event-target')]);
 
   // A mutation never waits for an announcement (publish is not awaited); one that cannot be
   // sent within a second is dropped, and the subscribers' poll delivers its events.
