@@ -2,6 +2,7 @@
 // shipping rates and tax rules. importCatalog upserts by code / SKU in one transaction.
 import { v7 as uuidv7 } from 'uuid';
 import { db } from '../db/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { ValidationFailed, NotFound } from './errors.js';
 import { formatRate, parseMoney, parseRate } from './money.js';
 import {
@@ -39,6 +40,20 @@ const at = (...path: (string | number)[]) => ['input', ...path.map(String)];
  * Checks the whole input, including every reference, before anything is written; then
  * writes it in one transaction. A bad entry is a ValidationFailed naming it.
  */
+/** Inserts or renames rows of a table keyed by `code`, in one statement; returns each code's id. */
+async function upsertNamed(
+  tx: Prisma.TransactionClient,
+  table: 'Warehouse' | 'Product',
+  rows: { code: string; name: string }[],
+): Promise<Map<string, string>> {
+  const upserted = await tx.$queryRaw<{ id: string; code: string }[]>`
+    INSERT INTO ${Prisma.raw(`"${table}"`)} (id, code, name)
+    SELECT * FROM unnest(${rows.map(() => uuidv7())}::uuid[], ${rows.map((r) => r.code)}::text[], ${rows.map((r) => r.name)}::text[])
+    ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name
+    RETURNING id, code`;
+  return new Map(upserted.map((row) => [row.code, row.id]));
+}
+
 export async function importCatalog(input: ImportCatalogInput): Promise<ImportCatalogResult> {
   const warehouses = (input.warehouses ?? []).map((w, i) => ({
     code: checkCode(w.code, at('warehouses', i, 'code')),
@@ -172,11 +187,7 @@ export async function importCatalog(input: ImportCatalogInput): Promise<ImportCa
 
     // Lists are upserted with one statement each (codes and SKUs are unique within an import,
     // checked above): a thousand products are a handful of round trips, not thousands.
-    const upsertedWarehouses = new Map((await tx.$queryRaw<{ id: string; code: string }[]>`
-      INSERT INTO "Warehouse" (id, code, name)
-      SELECT * FROM unnest(${warehouses.map(() => uuidv7())}::uuid[], ${warehouses.map((w) => w.code)}::text[], ${warehouses.map((w) => w.name)}::text[])
-      ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name
-      RETURNING id, code`).map((w) => [w.code, w.id]));
+    const upsertedWarehouses = await upsertNamed(tx, 'Warehouse', warehouses);
     const warehouseIds = warehouses.map((w) => upsertedWarehouses.get(w.code)!);
     const upsertedPricelists = new Map((await tx.$queryRaw<{ id: string; code: string }[]>`
       INSERT INTO "Pricelist" (id, code, name, currency)
@@ -204,11 +215,7 @@ export async function importCatalog(input: ImportCatalogInput): Promise<ImportCa
       marketIds.push(id);
     }
 
-    const productIdOf = new Map((await tx.$queryRaw<{ id: string; code: string }[]>`
-      INSERT INTO "Product" (id, code, name)
-      SELECT * FROM unnest(${products.map(() => uuidv7())}::uuid[], ${products.map((p) => p.code)}::text[], ${products.map((p) => p.name)}::text[])
-      ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name
-      RETURNING id, code`).map((p) => [p.code, p.id]));
+    const productIdOf = await upsertNamed(tx, 'Product', products);
     const productIds = products.map((p) => productIdOf.get(p.code)!);
     // A stored SKU keeps its product (a SKU of another product was refused above).
     const variantIdOf = new Map((await tx.$queryRaw<{ id: string; sku: string }[]>`
