@@ -36,10 +36,6 @@ export interface ImportCatalogResult {
 
 const at = (...path: (string | number)[]) => ['input', ...path.map(String)];
 
-/**
- * Checks the whole input, including every reference, before anything is written; then
- * writes it in one transaction. A bad entry is a ValidationFailed naming it.
- */
 /** Inserts or renames rows of a table keyed by `code`, in one statement; returns each code's id. */
 async function upsertNamed(
   tx: Prisma.TransactionClient,
@@ -54,6 +50,10 @@ async function upsertNamed(
   return new Map(upserted.map((row) => [row.code, row.id]));
 }
 
+/**
+ * Checks the whole input, including every reference, before anything is written; then
+ * writes it in one transaction. A bad entry is a ValidationFailed naming it.
+ */
 export async function importCatalog(input: ImportCatalogInput): Promise<ImportCatalogResult> {
   const warehouses = (input.warehouses ?? []).map((w, i) => ({
     code: checkCode(w.code, at('warehouses', i, 'code')),
