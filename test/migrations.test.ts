@@ -9,7 +9,7 @@ import { db } from '../src/db/client.js';
 import { applyMigrations, checksumOf, localMigrations, migrate, planMigrations } from '../src/db/migrate.js';
 import type { LocalMigration, SqlSession } from '../src/db/migrate.js';
 import { migrationFactory, scratchDatabase, sessionOf } from '../src/db/pglite.js';
-import { createTestDatabase } from './helpers/app.js';
+import { catalogOf, createTestDatabase } from './helpers/app.js';
 
 describe('migrations', () => {
   describe('on a migrated database', () => {
@@ -67,23 +67,6 @@ describe('migration files', () => {
     expect(offending).toEqual([]);
   });
 });
-
-/** Everything a migration can create in the schema, and the migration history, in one value. */
-async function catalogOf(session: SqlSession) {
-  const { rows } = await session.query(`
-    SELECT json_build_object(
-      'columns', (SELECT json_agg(json_build_array(table_name, column_name, data_type, udt_name, is_nullable, column_default, character_maximum_length)
-                  ORDER BY table_name, ordinal_position) FROM information_schema.columns WHERE table_schema = current_schema()),
-      'constraints', (SELECT json_agg(json_build_array(conrelid::regclass::text, conname, pg_get_constraintdef(oid)) ORDER BY conrelid::regclass::text, conname)
-                      FROM pg_constraint WHERE connamespace = current_schema()::regnamespace),
-      'indexes', (SELECT json_agg(json_build_array(tablename, indexname, indexdef) ORDER BY tablename, indexname) FROM pg_indexes WHERE schemaname = current_schema()),
-      'enums', (SELECT json_agg(json_build_array(t.typname, e.enumlabel) ORDER BY t.typname, e.enumsortorder)
-                FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typnamespace = current_schema()::regnamespace),
-      'history', (SELECT json_agg(json_build_array(migration_name, checksum, applied_steps_count, finished_at IS NOT NULL, finished_at >= started_at, logs, rolled_back_at)
-                  ORDER BY migration_name) FROM _prisma_migrations)
-    ) AS catalog`);
-  return rows[0]!.catalog as Record<string, unknown[]>;
-}
 
 const tables = async (session: SqlSession) =>
   (await session.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")).rows.map((row) => row.tablename);

@@ -13,6 +13,7 @@ import { openDatabase } from '../../src/db/client.js';
 import type { Database } from '../../src/db/client.js';
 import { openEmbedded } from '../../src/db/pglite.js';
 import type { Embedded } from '../../src/db/pglite.js';
+import type { SqlSession } from '../../src/db/migrate.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
 
@@ -44,32 +45,37 @@ export const asSession = (token: string) => ({ 'x-session-token': token });
  * instead of loading the template into a new one: about 0.75 s of CPU less per file.
  */
 let spare: Embedded | undefined;
-/** The migrated schema, as the first PGlite of this worker had it. */
+/** The migrated schema and history (catalogOf), as the first PGlite of this worker had them. */
 let migratedSchema: string | undefined;
 
-/** Every column of every table and index, and every constraint, of the public schema. */
-async function schemaOf(embedded: Embedded): Promise<string> {
-  const { rows } = await embedded.pglite.query<{ schema: string }>(`
-    SELECT (SELECT string_agg(c.relname || '.' || a.attname || ':' || a.atttypid::regtype, ',' ORDER BY c.relname, a.attnum)
-              FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
-             WHERE c.relnamespace = 'public'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped)
-        || ';' ||
-           (SELECT string_agg(conname || ':' || pg_get_constraintdef(oid), ',' ORDER BY conname)
-              FROM pg_constraint WHERE connamespace = 'public'::regnamespace) AS schema`);
-  return rows[0]!.schema;
+/** Everything a migration can create in the schema, and the migration history, in one value. */
+export async function catalogOf(session: SqlSession) {
+  const { rows } = await session.query(`
+    SELECT json_build_object(
+      'columns', (SELECT json_agg(json_build_array(table_name, column_name, data_type, udt_name, is_nullable, column_default, character_maximum_length)
+                  ORDER BY table_name, ordinal_position) FROM information_schema.columns WHERE table_schema = current_schema()),
+      'constraints', (SELECT json_agg(json_build_array(conrelid::regclass::text, conname, pg_get_constraintdef(oid)) ORDER BY conrelid::regclass::text, conname)
+                      FROM pg_constraint WHERE connamespace = current_schema()::regnamespace),
+      'indexes', (SELECT json_agg(json_build_array(tablename, indexname, indexdef) ORDER BY tablename, indexname) FROM pg_indexes WHERE schemaname = current_schema()),
+      'enums', (SELECT json_agg(json_build_array(t.typname, e.enumlabel) ORDER BY t.typname, e.enumsortorder)
+                FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typnamespace = current_schema()::regnamespace),
+      'history', (SELECT json_agg(json_build_array(migration_name, checksum, applied_steps_count, finished_at IS NOT NULL, finished_at >= started_at, logs, rolled_back_at)
+                  ORDER BY migration_name) FROM _prisma_migrations)
+    ) AS catalog`);
+  return rows[0]!.catalog as Record<string, unknown[]>;
 }
 
 /** An empty, migrated in-memory PGlite; closing it empties it for the worker's next file. */
 async function emptyEmbedded(): Promise<Embedded> {
   const embedded = spare ?? (await openEmbedded('memory://'));
   spare = undefined;
-  migratedSchema ??= await schemaOf(embedded);
+  migratedSchema ??= JSON.stringify(await catalogOf(embedded.session));
   return {
     ...embedded,
     fromTemplate: false,
     async close() {
       // A file that changed the schema and did not change it back (a failed test) passes it on to nobody.
-      if ((await schemaOf(embedded)) !== migratedSchema) return embedded.close();
+      if (JSON.stringify(await catalogOf(embedded.session)) !== migratedSchema) return embedded.close();
       const { rows } = await embedded.pglite.query<{ tables: string }>(
         `SELECT string_agg(format('%I', tablename), ', ') AS tables FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`,
       );
