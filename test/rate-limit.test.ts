@@ -1,6 +1,7 @@
 // Hardening items 2 and 3 (DESIGN.md §2). The claim rate limit: failed claims (LINK_NOT_FOUND)
-// are counted per client address and per hash1; past CLAIM_RATE_LIMIT every claim from that
-// address, or for that hash1, is RATE_LIMITED for the rest of the window, a right pair too.
+// are counted per client (an IPv4 address, or an IPv6 /64), never per hash1; past
+// CLAIM_RATE_LIMIT every claim from that client is RATE_LIMITED for the rest of the window, a
+// right pair too, while the same link still claims from everyone else.
 // The counts are shared across instances through Redis when REDIS_URL is set, in-process
 // otherwise. The client address is the socket's peer, or the last X-Forwarded-For entry only
 // with TRUST_PROXY. Secrets: admin keys, session tokens and hash2 are stored only as digests,
@@ -20,6 +21,7 @@ import type { RateLimiter } from '../src/auth/rate-limit.js';
 import { digest, randomSecret, sameDigest } from '../src/auth/secrets.js';
 import { loadConfig } from '../src/config.js';
 import { db } from '../src/db/client.js';
+import { clientKey } from '../src/services/link.js';
 import { graphql } from './gql/index.js';
 import type { RateClaimMutation } from './gql/graphql.js';
 import { ADMIN_KEY, asSession, is, startTestApp } from './helpers/app.js';
@@ -94,7 +96,6 @@ async function send<T, V>(app: App, document: TypedDocumentNode<T, V>, variables
 
 /** A claim through `app`, from the client that `x-forwarded-for` names (when given). */
 async function claimOn(app: App, hash1: string, hash2: string, forwardedFor?: string, headers: Headers = {}): Promise<ClaimAnswer> {
-  claimedHash1s.add(hash1);
   const response = await send(app, RateClaim, { input: { hash1, hash2 } }, forwardedFor === undefined ? headers : { ...headers, 'x-forwarded-for': forwardedFor });
   expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
   return response.data!.claimSelection;
@@ -102,7 +103,6 @@ async function claimOn(app: App, hash1: string, hash2: string, forwardedFor?: st
 
 /** A claim over a real HTTP connection to 127.0.0.1, from the loopback address `localAddress`. */
 function claimOverHttp(baseUrl: string, hash1: string, hash2: string, headers: Headers = {}, localAddress = '127.0.0.1'): Promise<ClaimAnswer> {
-  claimedHash1s.add(hash1);
   const body = JSON.stringify({ query: print(RateClaim), variables: { input: { hash1, hash2 } } });
   const port = new URL(baseUrl).port;
   return new Promise((resolve, reject) => {
@@ -187,27 +187,23 @@ async function claimWrites() {
 const config = (env: Headers) => loadConfig({ ADMIN_API_KEY: ADMIN_KEY, PORT: '0', ...env });
 
 const RUN = randomBytes(4).toString('hex');
-const ADDRESS_PREFIX = `2001:db8:${RUN.slice(0, 4)}:${RUN.slice(4)}::`;
+/** This run's addresses: 2001:<run>:<n>::1, a /64 of its own each (counts are per IPv6 /64). */
+const ADDRESS_PREFIX = `2001:${parseInt(RUN.slice(0, 4), 16).toString(16)}:${parseInt(RUN.slice(4), 16).toString(16)}:`;
 let addressCount = 0;
 /** A client address no other test (nor another run sharing Redis) has used. */
 const newAddress = () => {
   addressCount += 1;
-  return `${ADDRESS_PREFIX}${addressCount.toString(16)}`;
+  return `${ADDRESS_PREFIX}${addressCount.toString(16)}::1`;
 };
 
 const REDIS_PREFIX = 'linkcart:ratelimit:';
-/** Every hash1 this file claimed with, so that its Redis counts can be removed at the end. */
-const claimedHash1s = new Set<string>();
 
-// The counts this run left in Redis (apps with REDIS_URL): its addresses and its hash1s.
+// The counts this run left in Redis (apps with REDIS_URL): its addresses.
 afterAll(async () => {
   if (!process.env.REDIS_URL) return;
   const redis = new Redis(process.env.REDIS_URL);
   try {
-    const keys = [
-      ...(await redis.keys(`${REDIS_PREFIX}claim:address:${ADDRESS_PREFIX}*`)),
-      ...[...claimedHash1s].map((hash1) => `${REDIS_PREFIX}claim:hash1:${hash1.slice(0, 64)}`),
-    ];
+    const keys = await redis.keys(`${REDIS_PREFIX}claim:address:${ADDRESS_PREFIX}*`);
     for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
   } finally {
     redis.disconnect();
@@ -263,23 +259,23 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
     expectRateLimited(await claimOn(t.app, unknownHash1(), wrongHash2(), address));
   });
 
-  it('wrong hash2 guesses for one hash1 from many addresses (one each) lock that hash1 for everyone; other links still claim', async () => {
+  it('wrong hash2 guesses for one hash1 from many addresses lock none of them out, and not the link', async () => {
     const target = await newLink(t);
-    const other = await newLink(t);
-    const guessers = Array.from({ length: LIMIT }, () => newAddress());
+    const guessers = Array.from({ length: LIMIT * 3 }, () => newAddress());
     for (const address of guessers) expectLinkNotFound(await claim(target, wrongHash2(), address));
 
-    const before = await claimWrites();
-    // The right pair, from an address that never failed, is refused for the rest of the window.
-    const retryAfter = expectRateLimited(await claim(target, target.hash2, newAddress()));
-    expect(retryAfter).toBeGreaterThan(WINDOW_SECONDS - 60);
-    expectRateLimited(await claim(target, wrongHash2(), newAddress()));
-    expect(await claimWrites()).toEqual(before);
-    expect(await db().claim.count({ where: { linkId: target.linkId } })).toBe(0);
+    // The right pair claims, from an address that never failed and from one that guessed once.
+    expectClaimed(await claim(target, target.hash2, newAddress()));
+    expectClaimed(await claim(target, target.hash2, guessers[0]));
+    expect(await db().claim.count({ where: { linkId: target.linkId } })).toBe(2);
+  });
 
-    // Other links are not locked, not even from the guessers' addresses (one failure each).
-    expectClaimed(await claim(other, other.hash2, guessers[0]));
-    expectClaimed(await claim(other, other.hash2, newAddress()));
+  it('counts an IPv6 client per /64: other addresses of the same network share its count', async () => {
+    const link = await newLink(t);
+    const network = newAddress().replace(/::1$/, '');
+    for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claim(link, wrongHash2(), `${network}::${(i + 2).toString(16)}`));
+    expectRateLimited(await claim(link, link.hash2, `${network}:ffff:ffff:ffff:ffff`));
+    expectClaimed(await claim(link, link.hash2, newAddress()));
   });
 
   it('does not count LINK_REVOKED, LINK_USED or LINK_EXPIRED answers as failures', async () => {
@@ -420,12 +416,24 @@ describe('claim rate limit with TRUST_PROXY off', () => {
     expectClaimed(await claimOverHttp(url, link.hash1, link.hash2, {}, '127.0.0.2'));
   });
 
+  it('wrong pairs naming one hash1 from eleven addresses (127.0.0.2 … 127.0.0.12) leave the right pair claimable', async () => {
+    const link = await newLink(t);
+    const guessers = Array.from({ length: 11 }, (_, i) => `127.0.0.${i + 2}`);
+    for (const address of guessers) expectLinkNotFound(await claimOverHttp(url, link.hash1, wrongHash2(), {}, address));
+    // Nobody is locked out: not a fresh address, not a guesser with one failure.
+    expectClaimed(await claimOverHttp(url, link.hash1, link.hash2, {}, '127.0.0.13'));
+    expectClaimed(await claimOverHttp(url, link.hash1, link.hash2, {}, '127.0.0.12'));
+    // One address that reaches the limit is still refused, the right pair too.
+    for (let i = 0; i < LIMIT - 1; i++) expectLinkNotFound(await claimOverHttp(url, link.hash1, wrongHash2(), {}, '127.0.0.11'));
+    expectRateLimited(await claimOverHttp(url, link.hash1, link.hash2, {}, '127.0.0.11'));
+  });
+
   it('does not let a changed X-Forwarded-For take the limit away from the socket address', async () => {
     const link = await newLink(t);
-    for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claimOverHttp(url, unknownHash1(), wrongHash2(), {}, '127.0.0.3'));
+    for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claimOverHttp(url, unknownHash1(), wrongHash2(), {}, '127.0.1.3'));
     const spoof = newAddress();
-    expectRateLimited(await claimOverHttp(url, link.hash1, link.hash2, { 'x-forwarded-for': spoof }, '127.0.0.3'));
-    expectRateLimited(await claimOverHttp(url, link.hash1, link.hash2, { 'x-forwarded-for': `${spoof}, ${newAddress()}` }, '127.0.0.3'));
+    expectRateLimited(await claimOverHttp(url, link.hash1, link.hash2, { 'x-forwarded-for': spoof }, '127.0.1.3'));
+    expectRateLimited(await claimOverHttp(url, link.hash1, link.hash2, { 'x-forwarded-for': `${spoof}, ${newAddress()}` }, '127.0.1.3'));
   });
 });
 
@@ -448,7 +456,7 @@ describe.runIf(process.env.REDIS_URL)('claim rate limit through Redis (REDIS_URL
       async () => {
         const probe = newAddress();
         expectLinkNotFound(await claimOn(app, unknownHash1(), wrongHash2(), probe));
-        expect(await redis.exists(`${PREFIX}claim:address:${probe}`)).toBe(1);
+        expect(await redis.exists(`${PREFIX}claim:address:${clientKey(probe)}`)).toBe(1);
       },
       { timeout: 60_000, interval: 10 },
     );
@@ -475,8 +483,8 @@ describe.runIf(process.env.REDIS_URL)('claim rate limit through Redis (REDIS_URL
       const hash1 = unknownHash1();
       expectLinkNotFound(await claimOn(t.app, hash1, wrongHash2(), address));
     }
-    expect(await redis.get(`${PREFIX}claim:address:${address}`)).toBe(String(LIMIT));
-    const ttl = await redis.ttl(`${PREFIX}claim:address:${address}`);
+    expect(await redis.get(`${PREFIX}claim:address:${clientKey(address)}`)).toBe(String(LIMIT));
+    const ttl = await redis.ttl(`${PREFIX}claim:address:${clientKey(address)}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(WINDOW_SECONDS);
 
@@ -490,17 +498,15 @@ describe.runIf(process.env.REDIS_URL)('claim rate limit through Redis (REDIS_URL
     expectClaimed(await claimOn(second, link.hash1, link.hash2, newAddress()));
   });
 
-  it('guesses for one hash1 spread over both instances lock it on both', async () => {
+  it('guesses for one hash1 from many addresses, over both instances, lock nobody out of the link', async () => {
     const target = await newLink(t);
     const apps = [t.app, second, t.app];
-    for (let i = 0; i < LIMIT; i++) {
-      const address = newAddress();
-      expectLinkNotFound(await claimOn(apps[i % apps.length]!, target.hash1, wrongHash2(), address));
+    for (let i = 0; i < LIMIT * 2; i++) {
+      expectLinkNotFound(await claimOn(apps[i % apps.length]!, target.hash1, wrongHash2(), newAddress()));
     }
-    expect(await redis.get(`${PREFIX}claim:hash1:${target.hash1}`)).toBe(String(LIMIT));
-    expectRateLimited(await claimOn(t.app, target.hash1, target.hash2, newAddress()));
-    expectRateLimited(await claimOn(second, target.hash1, target.hash2, newAddress()));
-    expect(await db().claim.count({ where: { linkId: target.linkId } })).toBe(0);
+    expect(await redis.keys(`${PREFIX}claim:hash1:*`)).toEqual([]);
+    expectClaimed(await claimOn(t.app, target.hash1, target.hash2, newAddress()));
+    expectClaimed(await claimOn(second, target.hash1, target.hash2, newAddress()));
   });
 
   it('expires the lock with the Redis key: once it is gone, both instances accept the address again', async () => {
@@ -512,12 +518,31 @@ describe.runIf(process.env.REDIS_URL)('claim rate limit through Redis (REDIS_URL
     }
     expectRateLimited(await claimOn(t.app, link.hash1, link.hash2, address));
     // The window's end, without waiting for it: the key expires.
-    await redis.del(`${PREFIX}claim:address:${address}`);
+    await redis.del(`${PREFIX}claim:address:${clientKey(address)}`);
     expectClaimed(await claimOn(t.app, link.hash1, link.hash2, address));
   });
 });
 
 // ---------------------------------------------------------------- memoryRateLimiter
+
+describe('clientKey', () => {
+  it('is the IPv4 address, also when written IPv4-mapped', () => {
+    expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+  });
+
+  it('is the /64 network of an IPv6 address, however it is written', () => {
+    const key = clientKey('2001:db8:1:2::1');
+    expect(key).toBe('2001:db8:1:2:0:0:0:0/64');
+    expect(clientKey('2001:0DB8:0001:0002:ffff:ffff:ffff:ffff')).toBe(key);
+    expect(clientKey('2001:db8:1:3::1')).not.toBe(key);
+    expect(clientKey('::1')).toBe('0:0:0:0:0:0:0:0/64');
+  });
+
+  it('keeps what is not an address as it is', () => {
+    expect(clientKey('unknown')).toBe('unknown');
+  });
+});
 
 describe('memoryRateLimiter', () => {
   const START = Date.parse('2030-01-01T00:00:00.000Z');
@@ -597,6 +622,35 @@ describe('memoryRateLimiter', () => {
     at(900_000);
     expect(await limiter.retryAfter(['k'])).toBe(0);
     await limiter.close();
+  });
+
+  it('holds at most maxKeys keys: past it the oldest is dropped, the newest kept, each call bounded', async () => {
+    at(0);
+    const limiter = memoryRateLimiter(1, { windowSeconds: 60, now, maxKeys: 100_000 });
+    for (let i = 0; i < 200_000; i++) await limiter.fail([`k${i}`]);
+    expect(await limiter.retryAfter(['k0'])).toBe(0);
+    expect(await limiter.retryAfter(['k99999'])).toBe(0);
+    expect(await limiter.retryAfter(['k100000'])).toBe(60);
+    expect(await limiter.retryAfter(['k199999'])).toBe(60);
+    // A key counted again keeps its place and its count.
+    at(30_000);
+    await limiter.fail(['k150000']);
+    expect(await limiter.retryAfter(['k150000'])).toBe(30);
+  });
+
+  it('drops expired keys from the front as it counts new ones', async () => {
+    at(0);
+    const limiter = memoryRateLimiter(1, { windowSeconds: 60, now, maxKeys: 3 });
+    await limiter.fail(['a']);
+    await limiter.fail(['b']);
+    at(61_000);
+    await limiter.fail(['c']);
+    await limiter.fail(['d']);
+    await limiter.fail(['e']);
+    expect(await Promise.all(['c', 'd', 'e'].map((key) => limiter.retryAfter([key])))).toEqual([60, 60, 60]);
+    // At the cap of 3, a fourth new key drops the oldest live one.
+    await limiter.fail(['f']);
+    expect(await Promise.all(['c', 'd', 'e', 'f'].map((key) => limiter.retryAfter([key])))).toEqual([0, 60, 60, 60]);
   });
 
   it('keeps separate limiters separate', async () => {

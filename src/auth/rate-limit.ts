@@ -19,14 +19,38 @@ export interface LimiterOptions {
   /** The window's length, from the first failure of a key (default WINDOW_SECONDS). */
   windowSeconds?: number;
   now?: Clock;
+  /** Keys kept in this process at most (default MEMORY_KEYS); past it the oldest is dropped. */
+  maxKeys?: number;
 }
 
-export function memoryRateLimiter(limit: number, { windowSeconds = WINDOW_SECONDS, now = Date.now }: LimiterOptions = {}): RateLimiter {
+/** Keys the in-process limiter holds at most: about 10 MB. */
+export const MEMORY_KEYS = 100_000;
+
+/** Expired keys dropped per failure, oldest first: bounded work per call, however many expired at once. */
+const SWEEP = 8;
+
+/**
+ * Counts in this process. A Map keeps keys in the order they were first counted, which is the
+ * order their windows end (every window has the same length), so the expired and the oldest
+ * keys are always at its front: each call does a bounded amount of work at any size.
+ */
+export function memoryRateLimiter(
+  limit: number,
+  { windowSeconds = WINDOW_SECONDS, now = Date.now, maxKeys = MEMORY_KEYS }: LimiterOptions = {},
+): RateLimiter {
   const counts = new Map<string, { count: number; resetAt: number }>();
   const live = (key: string, at: number) => {
     const entry = counts.get(key);
     if (entry && entry.resetAt <= at) counts.delete(key);
     return counts.get(key);
+  };
+  const evict = (at: number) => {
+    let swept = 0;
+    for (const [key, entry] of counts) {
+      if (swept === SWEEP || (entry.resetAt > at && counts.size < maxKeys)) break;
+      counts.delete(key);
+      swept++;
+    }
   };
   return {
     async retryAfter(keys) {
@@ -40,11 +64,14 @@ export function memoryRateLimiter(limit: number, { windowSeconds = WINDOW_SECOND
     },
     async fail(keys) {
       const at = now();
-      if (counts.size > 100_000) for (const key of counts.keys()) live(key, at);
       for (const key of keys) {
-        const entry = live(key, at) ?? { count: 0, resetAt: at + windowSeconds * 1000 };
-        entry.count++;
-        counts.set(key, entry);
+        const entry = live(key, at);
+        if (entry) {
+          entry.count++;
+          continue;
+        }
+        evict(at);
+        counts.set(key, { count: 1, resetAt: at + windowSeconds * 1000 });
       }
     },
     async close() {},

@@ -25,7 +25,7 @@ export interface Context {
   publicUrl: string;
   /** The client's address (the socket peer, or X-Forwarded-For with TRUST_PROXY). */
   clientAddress: string;
-  /** Failed claims per client address and per hash1. */
+  /** Failed claims per client address. */
   claimLimiter: RateLimiter;
   loaders: Loaders;
 }

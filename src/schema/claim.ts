@@ -52,6 +52,6 @@ builder.mutationField('claimSelection', (t) =>
     errors: resultErrors('ClaimSelection', [LinkUnavailable, RateLimited, ValidationFailed]),
     args: { input: t.arg({ type: ClaimSelectionInput, description: 'The hash pair.' }) },
     resolve: (_root, { input }, ctx) =>
-      claimSelectionLimited(ctx.claimLimiter, ctx.clientAddress, () => claimSelection(ctx.caller, input, ctx.sessionToken), input.hash1),
+      claimSelectionLimited(ctx.claimLimiter, ctx.clientAddress, () => claimSelection(ctx.caller, input, ctx.sessionToken)),
   }),
 );

@@ -1,5 +1,6 @@
 // Shareable links: issued and revoked by admins, claimed by anyone holding both hashes
 // (DESIGN.md §1 steps 2–3).
+import ipaddr from 'ipaddr.js';
 import type { Caller } from '../auth/caller.js';
 import { digest, randomSecret, sameDigest } from '../auth/secrets.js';
 import { newSessionToken } from '../auth/session.js';
@@ -146,13 +147,26 @@ export interface ClaimResult {
 const notFound = () => new LinkUnavailable('LINK_NOT_FOUND', 'No link matches these hashes');
 
 /**
- * Claims under the rate limit (DESIGN.md §2): failed claims (LINK_NOT_FOUND) are counted per
- * client address and per hash1; past the limit every claim from that address, or for that
- * hash1, is RATE_LIMITED for the rest of the window — a right pair too, so that guessing
- * cannot tell when it hit.
+ * The client a failed claim counts against: its address, or for IPv6 its /64 network, which
+ * one subscriber usually holds whole (one count per address would give a guesser 2^64 of them).
  */
-export async function claimSelectionLimited<T>(limiter: RateLimiter, clientAddress: string, claim: () => Promise<T>, hash1: string): Promise<T> {
-  const keys = [`claim:address:${clientAddress}`, `claim:hash1:${hash1.slice(0, 64)}`];
+export function clientKey(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  const network = (parsed as ipaddr.IPv6).parts.slice(0, 4).concat([0, 0, 0, 0]);
+  return `${new ipaddr.IPv6(network).toNormalizedString()}/64`;
+}
+
+/**
+ * Claims under the rate limit (DESIGN.md §2): failed claims (LINK_NOT_FOUND) are counted per
+ * client (clientKey); past the limit every claim from that client is RATE_LIMITED for the rest
+ * of the window — a right pair too, so that guessing cannot tell when it hit. Never per hash1:
+ * hash1 is the public half of a link, and counting on it would let strangers lock a customer
+ * out of a link they were sent.
+ */
+export async function claimSelectionLimited<T>(limiter: RateLimiter, clientAddress: string, claim: () => Promise<T>): Promise<T> {
+  const keys = [`claim:address:${clientKey(clientAddress)}`];
   const wait = await limiter.retryAfter(keys);
   if (wait > 0) throw new RateLimited(wait);
   try {
