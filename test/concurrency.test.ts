@@ -385,8 +385,9 @@ describe('one idempotency key used concurrently', () => {
     expect(orders[0]!.items).toEqual([{ sku: 'RACE-IDEM', quantity: 2 }]);
 
     expect(await db().order.count({ where: { selectionId: buyer.selectionId } })).toBe(1);
-    expect(await db().idempotencyKey.findMany({ where: { key: 'race-idem-key' }, select: { orderId: true, selectionId: true } }))
-      .toEqual([{ orderId: orders[0]!.id, selectionId: buyer.selectionId }]);
+    const { sessionId } = await db().selection.findUniqueOrThrow({ where: { id: buyer.selectionId }, select: { sessionId: true } });
+    expect(await db().idempotencyKey.findMany({ where: { key: 'race-idem-key' }, select: { scope: true, orderId: true, selectionId: true } }))
+      .toEqual([{ scope: `session:${sessionId}`, orderId: orders[0]!.id, selectionId: buyer.selectionId }]);
     expect(await stockOf('RACE-IDEM')).toEqual({ W1: 0, W2: 8 });
     const events = await db().linkEvent.findMany({ where: { linkId: link.linkId } });
     expect(events.filter((e) => e.type === 'CONSUMED')).toHaveLength(1);
@@ -424,7 +425,8 @@ describe('one idempotency key used concurrently', () => {
       expect(orderIds.size).toBe(1);
       const [orderId] = [...orderIds];
 
-      expect(await db().idempotencyKey.findMany({ where: { key }, select: { orderId: true, selectionId: true } })).toEqual([{ orderId, selectionId: winner.selectionId }]);
+      expect(await db().idempotencyKey.findMany({ where: { key }, select: { scope: true, orderId: true, selectionId: true } }))
+        .toEqual([{ scope: 'admin:bootstrap', orderId, selectionId: winner.selectionId }]);
       expect(await db().order.count({ where: { selectionId: { in: carts.map((c) => c.selectionId) } } })).toBe(1);
       expect((await db().selection.findUniqueOrThrow({ where: { id: winner.selectionId } })).status).toBe('ORDERED');
       expect((await db().selection.findUniqueOrThrow({ where: { id: loser.selectionId } })).status).toBe('OPEN');
@@ -432,6 +434,27 @@ describe('one idempotency key used concurrently', () => {
       expect(total(after[carts.indexOf(winner)]!)).toBe(total(before[carts.indexOf(winner)]!) - 1);
       expect(after[carts.indexOf(loser)]).toEqual(before[carts.indexOf(loser)]);
     }
+  });
+
+  it('places one order per session when two sessions send the same key at once', async () => {
+    await importProducts([{ code: 'RACE-SCOPE', sku: 'RACE-SCOPE', stock: [{ warehouseCode: 'W1', quantity: 10 }] }]);
+    const link = await issue(await adminCart([{ sku: 'RACE-SCOPE', quantity: 1 }]));
+    const buyers = [await readyClaimant(link, 'race-scope-a@example.com'), await readyClaimant(link, 'race-scope-b@example.com')];
+    const fired = Array.from({ length: 4 }, () => buyers.map((buyer) => ({ buyer, response: placeOrder(buyer.selectionId, 'race-scoped-key', buyer.headers) }))).flat();
+    const responses = await Promise.all(fired.map((f) => f.response));
+    expectNoErrors(responses);
+
+    const ordersOf = buyers.map((b) => new Set(fired.flatMap((f, i) => (f.buyer === b ? [is(responses[i]!.data!.placeOrder, 'PlaceOrderSuccess').order.id] : []))));
+    expect(ordersOf.map((ids) => ids.size)).toEqual([1, 1]);
+    const [orderA, orderB] = ordersOf.map((ids) => [...ids][0]!);
+    expect(orderA).not.toBe(orderB);
+    const stored = await db().idempotencyKey.findMany({ where: { key: 'race-scoped-key' }, select: { orderId: true, selectionId: true } });
+    expect(stored).toHaveLength(2);
+    expect(stored).toEqual(expect.arrayContaining([
+      { orderId: orderA, selectionId: buyers[0]!.selectionId },
+      { orderId: orderB, selectionId: buyers[1]!.selectionId },
+    ]));
+    expect(await stockOf('RACE-SCOPE')).toEqual({ W1: 8 });
   });
 });
 

@@ -2,6 +2,7 @@
 // runner that applies migrations at start-up leaves exactly what Prisma's schema engine would.
 // (That prisma/migrations and prisma/schema.prisma agree: `db:migration -- --check` in
 // scripts.test.ts.)
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -189,6 +190,39 @@ describe('the plain-SQL migration runner', () => {
       // Once rolled back (`prisma migrate resolve --rolled-back`), it no longer counts.
       await database.session.exec("UPDATE _prisma_migrations SET rolled_back_at = now() WHERE id = 'failed-one'");
       expect(await planMigrations(database.session, local)).toEqual({ kind: 'direct', createTable: false, pending: [] });
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('scopes the idempotency keys stored before scopes existed: to the session of their order, else to the admins', async () => {
+    const local = await localMigrations();
+    const at = local.findIndex(({ name }) => name.endsWith('_idempotency_key_scope'));
+    expect(at).toBeGreaterThan(0);
+    const database = await scratch();
+    try {
+      await migrate(database.session, database.factory, quiet, local.slice(0, at));
+      const [market, pricelist, customer, session, ofSession, ofAdmin, orderOfSession, orderOfAdmin] = Array.from({ length: 8 }, () => randomUUID());
+      await database.session.exec(`
+        INSERT INTO "Market" (id, code, name) VALUES ('${market}', 'M', 'M');
+        INSERT INTO "Pricelist" (id, code, name, currency) VALUES ('${pricelist}', 'PL', 'PL', 'SEK');
+        INSERT INTO "Customer" (id, email) VALUES ('${customer}', 'old@example.com');
+        INSERT INTO "StorefrontSession" (id, "tokenDigest") VALUES ('${session}', '\\x00');
+        INSERT INTO "Selection" (id, status, "marketId", "pricelistId", "countryCode", "sessionId") VALUES
+          ('${ofSession}', 'ORDERED', '${market}', '${pricelist}', 'SE', '${session}'),
+          ('${ofAdmin}', 'ORDERED', '${market}', '${pricelist}', 'SE', NULL);
+        INSERT INTO "Order" (id, "selectionId", "customerId", "customerEmail", "sessionId", "countryCode", currency, subtotal, shipping, tax, "grandTotal") VALUES
+          ('${orderOfSession}', '${ofSession}', '${customer}', 'old@example.com', '${session}', 'SE', 'SEK', 100, 0, 0, 100),
+          ('${orderOfAdmin}', '${ofAdmin}', '${customer}', 'old@example.com', NULL, 'SE', 'SEK', 100, 0, 0, 100);
+        INSERT INTO "IdempotencyKey" (key, "selectionId", "orderId") VALUES
+          ('old-session-key', '${ofSession}', '${orderOfSession}'), ('old-admin-key', '${ofAdmin}', '${orderOfAdmin}');`);
+
+      expect(await migrate(database.session, database.factory, quiet, local)).toEqual(local.slice(at).map(({ name }) => name));
+      const { rows } = await database.session.query('SELECT scope, key, "orderId" FROM "IdempotencyKey" ORDER BY key');
+      expect(rows).toEqual([
+        { scope: 'admin', key: 'old-admin-key', orderId: orderOfAdmin },
+        { scope: `session:${session}`, key: 'old-session-key', orderId: orderOfSession },
+      ]);
     } finally {
       await database.close();
     }

@@ -2,6 +2,7 @@
 // order, the order snapshot, consuming the link, admin orders, idempotency, reading an order.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdminKey } from '../src/auth/admin-key.js';
 import { db } from '../src/db/client.js';
 import type { OrderFieldsFragment } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
@@ -227,7 +228,7 @@ async function snapshot() {
     }),
     prisma.order.findMany({ select: { id: true, number: true, selectionId: true }, orderBy: { number: 'asc' } }),
     prisma.orderItem.count(),
-    prisma.idempotencyKey.findMany({ select: { key: true, selectionId: true, orderId: true }, orderBy: { key: 'asc' } }),
+    prisma.idempotencyKey.findMany({ select: { scope: true, key: true, selectionId: true, orderId: true }, orderBy: [{ scope: 'asc' }, { key: 'asc' }] }),
     prisma.selection.findMany({ select: { id: true, status: true, customerId: true, sessionId: true }, orderBy: { id: 'asc' } }),
     prisma.shareableLink.findMany({
       select: { id: true, status: true, selectionId: true, orderId: true, consumedAt: true, revokedAt: true },
@@ -647,27 +648,86 @@ describe('idempotency', () => {
 
     const again = await placed(cart.selectionId, cart.headers, key);
     expect(again).toEqual(order);
-    const byAdmin = await placed(cart.selectionId, asAdmin, key);
-    expect(byAdmin).toEqual(order);
     expect(await snapshot()).toEqual(before);
     expect(await stockOf(sku)).toEqual({ W1: 3 });
     expect(await db().order.count({ where: { selectionId: cart.selectionId } })).toBe(1);
   });
 
-  it('the same key with another selection is IDEMPOTENCY_CONFLICT and writes nothing', async () => {
+  it('the same key with another selection of the same caller is IDEMPOTENCY_CONFLICT and writes nothing', async () => {
     const sku = await product({ W1: 5 });
-    const first = await sessionCart([{ sku, quantity: 1 }]);
-    const second = await sessionCart([{ sku, quantity: 1 }]);
+    // One session holding two copies (it claimed two links), and an admin with two selections.
+    const first = await claim(await issue(await adminCart([{ sku, quantity: 1 }])));
+    const { hash1, hash2 } = await issue(await adminCart([{ sku, quantity: 1 }]));
+    const claimedAgain = await t.data(Claim, { input: { hash1, hash2 } }, first.headers);
+    const second = is(claimedAgain.claimSelection, 'ClaimSelectionSuccess').selection.id;
+    const adminFirst = await adminCart([{ sku, quantity: 1 }]);
+    const adminSecond = await adminCart([{ sku, quantity: 1 }]);
     const key = nextKey();
     await placed(first.selectionId, first.headers, key);
+    await placed(adminFirst, asAdmin, key);
 
-    for (const headers of [second.headers, asAdmin]) {
-      const result = await unchangedBy(() => place(second.selectionId, key, headers));
+    for (const [selectionId, headers] of [[second, first.headers], [adminSecond, asAdmin]] as const) {
+      const result = await unchangedBy(() => place(selectionId, key, headers));
       expect(is(result, 'IdempotencyConflictError').code).toBe('IDEMPOTENCY_CONFLICT');
+      // The other selection is still open, and orders under a key of its own.
+      await placed(selectionId, headers);
     }
-    // The other selection is still open, and orders under a key of its own.
-    await placed(second.selectionId, second.headers);
-    expect(await stockOf(sku)).toEqual({ W1: 3 });
+    expect(await stockOf(sku)).toEqual({ W1: 1 });
+  });
+
+  it('another session\'s key is independent: it places an order of its own and reveals nothing', async () => {
+    const sku = await product({ W1: 5 });
+    const a = await sessionCart([{ sku, quantity: 1 }]);
+    const b = await sessionCart([{ sku, quantity: 2 }]);
+    const key = nextKey();
+    const orderOfA = await placed(a.selectionId, a.headers, key);
+
+    const orderOfB = await placed(b.selectionId, b.headers, key);
+    expect(orderOfB.id).not.toBe(orderOfA.id);
+    expect(orderOfB.items).toEqual([expect.objectContaining({ sku, quantity: 2 })]);
+    expect(await stockOf(sku)).toEqual({ W1: 2 });
+
+    const before = await snapshot();
+    expect(await placed(a.selectionId, a.headers, key)).toEqual(orderOfA);
+    expect(await placed(b.selectionId, b.headers, key)).toEqual(orderOfB);
+    // Either one's key on the other's selection finds no such selection, as without the key.
+    for (const [selectionId, headers] of [[a.selectionId, b.headers], [b.selectionId, a.headers]] as const) {
+      expect(is(await place(selectionId, key, headers), 'NotFoundError').code).toBe('NOT_FOUND');
+    }
+    expect(await snapshot()).toEqual(before);
+    const sessionOf = async (id: string) => (await db().selection.findUniqueOrThrow({ where: { id }, select: { sessionId: true } })).sessionId;
+    const stored = await db().idempotencyKey.findMany({ where: { key }, select: { scope: true, orderId: true } });
+    expect(stored).toHaveLength(2);
+    expect(stored).toEqual(expect.arrayContaining([
+      { scope: `session:${await sessionOf(a.selectionId)}`, orderId: orderOfA.id },
+      { scope: `session:${await sessionOf(b.selectionId)}`, orderId: orderOfB.id },
+    ]));
+  });
+
+  it('a session\'s key is independent of an admin\'s, and one admin key\'s of another\'s', async () => {
+    const sku = await product({ W1: 5 });
+    const cart = await sessionCart([{ sku, quantity: 1 }]);
+    const adminSelection = await adminCart([{ sku, quantity: 2 }]);
+    const key = nextKey();
+    const orderOfSession = await placed(cart.selectionId, cart.headers, key);
+    // The session's key does not hand its order to an admin: the selection is simply ordered.
+    const closed = await unchangedBy(() => place(cart.selectionId, key, asAdmin));
+    expect(is(closed, 'SelectionStateError').code).toBe('SELECTION_CLOSED');
+
+    const orderOfAdmin = await placed(adminSelection, asAdmin, key);
+    expect(orderOfAdmin.id).not.toBe(orderOfSession.id);
+    expect(await stockOf(sku)).toEqual({ W1: 2 });
+
+    const before = await snapshot();
+    expect(await placed(cart.selectionId, cart.headers, key)).toEqual(orderOfSession);
+    expect(await placed(adminSelection, asAdmin, key)).toEqual(orderOfAdmin);
+    expect(await snapshot()).toEqual(before);
+    // Another admin key's key is its own: it is no conflict there, it orders another selection.
+    const otherAdmin = { authorization: `Bearer ${await createAdminKey(`order-test-${randomUUID()}`)}` };
+    const otherSelection = await adminCart([{ sku, quantity: 1 }]);
+    const orderOfOther = await placed(otherSelection, otherAdmin, key);
+    expect(orderOfOther.id).not.toBe(orderOfAdmin.id);
+    expect(await stockOf(sku)).toEqual({ W1: 1 });
   });
 
   it('after OUT_OF_STOCK the same key succeeds once stock is raised', async () => {

@@ -7,7 +7,8 @@ import { db } from '../db/client.js';
 import { digest, sameDigest, toHex } from './secrets.js';
 
 export type Caller =
-  | { kind: 'admin'; keyName: string }
+  /** keyId: the stored key's id, or 'bootstrap' for ADMIN_API_KEY. */
+  | { kind: 'admin'; keyName: string; keyId: string }
   | { kind: 'session'; sessionId: string }
   | { kind: 'anonymous' };
 
@@ -78,10 +79,10 @@ export function createCallerResolver(bootstrapAdminKey: string | undefined, now:
     if (!key) throw CREDENTIAL_ERRORS.notBearer;
     if (key.length > MAX_SECRET_LENGTH) throw CREDENTIAL_ERRORS.unknownKey;
     const keyDigest = digest(key);
-    if (bootstrapDigest && sameDigest(keyDigest, bootstrapDigest)) return { kind: 'admin', keyName: 'ADMIN_API_KEY' };
+    if (bootstrapDigest && sameDigest(keyDigest, bootstrapDigest)) return { kind: 'admin', keyName: 'ADMIN_API_KEY', keyId: 'bootstrap' };
     const caller = await cached(`a:${toHex(keyDigest)}`, async () => {
       const stored = await db().adminKey.findUnique({ where: { digest: keyDigest } });
-      return stored && !stored.revokedAt ? { kind: 'admin', keyName: stored.name } : anonymous;
+      return stored && !stored.revokedAt ? { kind: 'admin', keyName: stored.name, keyId: stored.id } : anonymous;
     });
     if (caller.kind === 'anonymous') throw CREDENTIAL_ERRORS.unknownKey;
     return caller;

@@ -90,7 +90,10 @@ const PlaceOrderInput = builder.inputType('PlaceOrderInput', {
   description: 'The selection to buy.',
   fields: (t) => ({
     selectionId: t.id({ description: 'The selection.' }),
-    idempotencyKey: t.string({ description: 'Retrying with the same key returns the same order instead of placing another.' }),
+    idempotencyKey: t.string({
+      description:
+        'Retrying with the same key returns the same order instead of placing another. Keys are scoped to the caller: a storefront session\'s keys are its own, and each admin key\'s are its own. The same key from another caller is never matched (it places an independent order); reusing one of your keys for another selection is IDEMPOTENCY_CONFLICT.',
+    }),
   }),
 });
 

@@ -23,6 +23,12 @@ export interface PlaceOrderInput {
   idempotencyKey: string;
 }
 
+/** An idempotency key as stored: the caller's scope and the key it sent. */
+interface ScopedKey {
+  scope: string;
+  key: string;
+}
+
 interface LockedSelection {
   id: string;
   status: string;
@@ -47,24 +53,35 @@ function checkKey(key: string): string {
 }
 
 /**
- * Places the order, or returns the order this idempotency key already placed for this
- * selection. Locks rows in one order — this selection, the link's admin selection, the stock
+ * Whose idempotency keys these are: the session's, or the admin key's. Another caller's key
+ * neither conflicts with nor reveals its order, and nobody can use up keys another caller will
+ * send. (Keys stored before scopes existed could not be told apart by admin key: the migration
+ * gave them the scope 'admin', which no caller has.)
+ */
+function idempotencyScope(caller: Exclude<Caller, { kind: 'anonymous' }>): string {
+  return caller.kind === 'session' ? `session:${caller.sessionId}` : `admin:${caller.keyId}`;
+}
+
+/**
+ * Places the order, or returns the order this caller's idempotency key already placed for
+ * this selection. Locks rows in one order — this selection, the link's admin selection, the stock
  * rows (sorted), the link — which issuing (admin selection, then links) and claiming (the
  * link) never reverse, so no two of them deadlock. A failure rolls everything back.
  */
 export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promise<{ orderId: string }> {
-  const key = checkKey(input.idempotencyKey);
+  const idempotencyKey = checkKey(input.idempotencyKey);
   const where = visibleSelection(caller, input.selectionId);
-  if (!where) throw new NotFound('No such selection');
+  if (!where || caller.kind === 'anonymous') throw new NotFound('No such selection');
+  const key: ScopedKey = { scope: idempotencyScope(caller), key: idempotencyKey };
   try {
     return await transactionWithEvents((tx, record) => placeLocked(tx, record, where.id!, where.sessionId as string | undefined, key), {
       maxWait: 10_000,
       timeout: 20_000,
     });
   } catch (error) {
-    // Two first attempts with one key raced for different selections: the loser sees the key.
+    // Two first attempts with one caller's key raced for different selections: the loser sees the key.
     if (isUniqueViolation(error)) {
-      const record = await db().idempotencyKey.findUnique({ where: { key }, select: { selectionId: true, orderId: true } });
+      const record = await db().idempotencyKey.findUnique({ where: { scope_key: key }, select: { selectionId: true, orderId: true } });
       if (record && record.selectionId === input.selectionId) return { orderId: record.orderId };
       if (record) throw new IdempotencyConflict();
     }
@@ -72,7 +89,7 @@ export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promis
   }
 }
 
-async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ownerSessionId: string | undefined, key: string): Promise<{ orderId: string }> {
+async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ownerSessionId: string | undefined, key: ScopedKey): Promise<{ orderId: string }> {
   const rows = await tx.$queryRaw<LockedSelection[]>`
     SELECT s.id, s.status::text AS status, s."sessionId", s."marketId", s."pricelistId", s."countryCode", s."customerId",
            s."customerFirstName", s."customerLastName", c.email AS "customerEmail", s."ignoreShipping", s."ignoreTax", p.currency
@@ -83,7 +100,7 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   if (!selection || (ownerSessionId !== undefined && selection.sessionId !== ownerSessionId)) throw new NotFound('No such selection');
 
   // Under the selection lock, a retry with the same key sees the first attempt's record.
-  const previous = await tx.idempotencyKey.findUnique({ where: { key }, select: { selectionId: true, orderId: true } });
+  const previous = await tx.idempotencyKey.findUnique({ where: { scope_key: key }, select: { selectionId: true, orderId: true } });
   if (previous) {
     if (previous.selectionId !== selection.id) throw new IdempotencyConflict();
     return { orderId: previous.orderId };
@@ -149,7 +166,7 @@ async function writeLinesAndKey(
   tx: Tx,
   orderId: string,
   items: { variantId: string; quantity: number; unitPrice: bigint; variant: { sku: string; name: string } }[],
-  key: string,
+  key: ScopedKey,
   selectionId: string,
 ): Promise<void> {
   await tx.$executeRaw`
@@ -162,7 +179,7 @@ async function writeLinesAndKey(
         ${items.map((i) => (i.unitPrice * BigInt(i.quantity)).toString())}::bigint[]
       ) WITH ORDINALITY AS line(id, "variantId", sku, name, quantity, "unitPrice", "lineTotal", position)
     )
-    INSERT INTO "IdempotencyKey" (key, "selectionId", "orderId") VALUES (${key}, ${selectionId}::uuid, ${orderId}::uuid)`;
+    INSERT INTO "IdempotencyKey" (scope, key, "selectionId", "orderId") VALUES (${key.scope}, ${key.key}, ${selectionId}::uuid, ${orderId}::uuid)`;
 }
 
 /**
