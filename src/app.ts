@@ -16,7 +16,7 @@ import type { Database } from './db/client.js';
 import { memoryRateLimiter, redisRateLimiter } from './auth/rate-limit.js';
 import type { Clock } from './auth/rate-limit.js';
 import { createEventBus } from './events/bus.js';
-import { REQUEST_LIMITS, limitPlugins } from './limits.js';
+import { REQUEST_LIMITS, costErrors, limitPlugins, nestsDeeperThan } from './limits.js';
 import { closeEventStream, openEventStream } from './events/stream.js';
 import type { Context } from './schema/builder.js';
 import { schema } from './schema/index.js';
@@ -181,6 +181,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     inFlight.add(answered);
   });
   const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: REQUEST_LIMITS.socketMessageBytes });
+  // graphql-ws parses every message, connection_init before any credential included: one that
+  // nests too deep is refused before it is parsed, by closing the socket as graphql-ws closes
+  // it for any message it cannot read (4400).
+  sockets.on('connection', (socket) => {
+    const emit = socket.emit.bind(socket);
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event === 'message' && nestsDeeperThan(String(args[0]))) {
+        socket.close(4400, `Invalid message: nests deeper than ${REQUEST_LIMITS.jsonDepth} levels`);
+        return false;
+      }
+      return emit(event, ...args);
+    }) as typeof socket.emit;
+  });
   type RootValue = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
   const wsServer = useServer(
     {
@@ -230,7 +243,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           contextValue: await enveloped.contextFactory(),
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
-        return args;
+        const refused = costErrors(args);
+        return refused.length > 0 ? refused : args;
       },
     },
     sockets,

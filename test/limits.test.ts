@@ -100,8 +100,9 @@ function tokenCount(document: string): number {
  * items { variant { product { variants { product … { sku } } } } }.
  */
 function deepItems(levels: number): string {
+  // One variant per product: every level deep, and an answer within the admin's answer size.
   const path = ['items', 'variant'];
-  while (path.length < levels - 1) path.push(path.length % 2 === 0 ? 'product' : 'variants');
+  while (path.length < levels - 1) path.push(path.length % 2 === 0 ? 'product' : 'variants(first: 1)');
   const leaf = path[path.length - 1] === 'product' ? 'code' : 'sku';
   return path.reduceRight((inner, field) => `${field} { ${inner} }`, leaf);
 }
@@ -511,6 +512,56 @@ describe('development (NODE_ENV unset)', () => {
     });
   });
 
+  describe('JSON nesting', () => {
+    const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    /** A body whose variables hold a value nesting `levels` arrays (unused by the query). */
+    const body = (levels: number, tail = '') => `{"query":"query LimitNesting { __typename }","variables":{"deep":${nested(levels)}}${tail}}`;
+    const refusal = `nests arrays and objects deeper than ${REQUEST_LIMITS.jsonDepth} levels`;
+
+    it(`answers a body nesting ${REQUEST_LIMITS.jsonDepth} levels and refuses ${REQUEST_LIMITS.jsonDepth + 1} with 400, before parsing it`, async () => {
+      // The variables object is one level, the body another.
+      const at = await postRaw(url, body(REQUEST_LIMITS.jsonDepth - 2));
+      expect(JSON.parse(at.text)).toEqual({ data: { __typename: 'Query' } });
+      const over = await postRaw(url, body(REQUEST_LIMITS.jsonDepth - 1));
+      expect(over.status).toBe(400);
+      expect(over.text).toContain(`The body ${refusal}`);
+      // Brackets inside strings are text, not nesting.
+      const inString = await postRaw(url, JSON.stringify({ query: 'query LimitNesting { __typename }', variables: { text: '['.repeat(1000) } }));
+      expect(JSON.parse(inString.text)).toEqual({ data: { __typename: 'Query' } });
+      // Refused before it is parsed: a body that is also not JSON at its end gets the nesting answer.
+      const broken = await postRaw(url, body(100_000, ', not json'));
+      expect(broken.status).toBe(400);
+      expect(broken.text).toContain(`The body ${refusal}`);
+      await expectStillAnswering(url);
+    });
+
+    it('refuses an anonymous body nesting 400,000 arrays (800 KB) with 400 and keeps answering', async () => {
+      const deep = await postRaw(url, body(400_000), { authorization: '' });
+      expect(deep.status).toBe(400);
+      expect(deep.text).toContain(refusal);
+      await expectStillAnswering(url);
+    });
+
+    it('refuses GET variables nesting too deep with 400', async () => {
+      const response = await fetch(`${url}/graphql?query=${encodeURIComponent('{ __typename }')}&variables=${encodeURIComponent(`{"deep":${nested(REQUEST_LIMITS.jsonDepth)}}`)}`);
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain(`The variables parameter ${refusal}`);
+    });
+
+    it('closes a socket whose message nests too deep with 4400, connection_init before any key included', async () => {
+      const socket = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+      const closed = new Promise<[number, string]>((resolve) => socket.once('close', (code, reason) => resolve([code, String(reason)])));
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(`{"type":"connection_init","payload":{"deep":${nested(400_000)}}}`);
+      expect(await closed).toEqual([4400, `Invalid message: nests deeper than ${REQUEST_LIMITS.jsonDepth} levels`]);
+
+      const { socket: admin, closed: adminClosed } = await adminSocket(url);
+      admin.send(`{"id":"deep","type":"subscribe","payload":{"query":"{ __typename }","variables":{"deep":${nested(REQUEST_LIMITS.jsonDepth)}}}}`);
+      expect(await adminClosed).toBe(4400);
+      await expectStillAnswering(url);
+    });
+  });
+
   describe('over graphql-ws', () => {
     const typenameQuery = (id: string) => ({ id, type: 'subscribe', payload: { query: 'query LimitSocketTypename { __typename }' } });
 
@@ -532,6 +583,9 @@ describe('development (NODE_ENV unset)', () => {
       ['over the tokens limit', () => `query LimitTokensSocket { linkEvents(types: [${'CLAIMED '.repeat(REQUEST_LIMITS.tokens)}]) { id } }`, undefined, `Token limit of ${REQUEST_LIMITS.tokens} exceeded`],
       ['over the directives limit', () => `query LimitDirectivesSocket { ${'__typename @include(if: true) '.repeat(REQUEST_LIMITS.directives + 1)}}`, undefined, `Directives limit of ${REQUEST_LIMITS.directives} exceeded`],
       ['with a misspelled field', () => 'query LimitTypoSocket { statc(name: "x") { name } }', undefined, 'Cannot query field'],
+      ['with a syntax error', () => 'query LimitSyntaxSocket { __typename', undefined, 'Syntax Error'],
+      ['over the cost limit', () => `query LimitCostSocket { ${'warehouses(first: 100) { __typename } '.repeat(15)} }`, undefined, `Cost limit of ${REQUEST_LIMITS.cost} exceeded`],
+      ['over the cost limit through a page size in a variable', () => `query LimitCostSocketVariable($first: Int) { ${Array.from({ length: 15 }, (_, i) => `w${i}: warehouses(first: $first) { __typename }`).join(' ')} }`, { first: 100 }, `Cost limit of ${REQUEST_LIMITS.cost} exceeded`],
     ];
 
     it.each(refusals)('refuses a query %s with an error message and keeps the socket open', async (_name, query, variables, text) => {

@@ -31,7 +31,7 @@ const ReadLink = graphql(`
       id status hash1
       selection { id items { sku } }
       order { number }
-      claims {
+      claims(first: 20) {
         id claimedAt
         selection { id items { sku quantity unitPrice { amount } } totals { grandTotal { amount } } }
         order { number }

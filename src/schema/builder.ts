@@ -82,7 +82,8 @@ export const builder = new SchemaBuilder<{
     endCursorFieldOptions: { description: 'Cursor of the last result of the page.' },
     cursorFieldOptions: { description: 'Pass as `after` to continue after this result.' },
     nodeFieldOptions: { description: 'The result.' },
-    edgesFieldOptions: { description: 'The results of this page, in order.' },
+    // Counted by the answer size (answer-size.ts) as the page its connection field asked for.
+    edgesFieldOptions: { description: 'The results of this page, in order.', extensions: { items: 'page' } },
     pageInfoFieldOptions: { description: 'Whether more pages follow, and their cursors.' },
     firstArgOptions: { description: 'Page size from the start (default 20, at most 100).' },
     afterArgOptions: { description: 'Continue after this cursor.' },
@@ -124,4 +125,12 @@ export const ownerOrAdmin = { authScopes: { $any: { admin: true, session: true }
 export function noRow<T>(query: object, empty: T): T {
   void { ...query };
   return empty;
+}
+
+/**
+ * The rows a list field with a `first` argument reads: `first` from 0 to `max`, `fallback`
+ * when it is not given. `max` is the bound the field declares for the answer size.
+ */
+export function pageSize(first: number | null | undefined, fallback: number, max: number): number {
+  return Math.min(Math.max(first ?? fallback, 0), max);
 }

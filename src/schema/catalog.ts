@@ -2,7 +2,8 @@
 import { db } from '../db/client.js';
 import { Forbidden, NotFound, ValidationFailed } from '../services/errors.js';
 import { importCatalog, setStock } from '../services/catalog.js';
-import { adminOnly, builder } from './builder.js';
+import { LIMITS } from '../services/validate.js';
+import { adminOnly, builder, pageSize } from './builder.js';
 import { resultErrors } from './errors.js';
 
 export const Warehouse = builder.prismaObject('Warehouse', {
@@ -30,10 +31,11 @@ export const Market = builder.prismaObject('Market', {
     id: t.exposeID('id', { description: 'Unique id.' }),
     code: t.exposeString('code', { description: 'Unique code, used in imports.' }),
     name: t.exposeString('name', { description: 'Display name.' }),
-    countries: t.exposeStringList('countries', { description: 'ISO-3166 alpha-2 country codes served by this market.' }),
+    countries: t.exposeStringList('countries', { description: 'ISO-3166 alpha-2 country codes served by this market.', extensions: { items: LIMITS.marketCountries } }),
     warehouses: t.field({
       type: [Warehouse],
       description: 'Warehouses whose stock this market sells, in allocation order. Admins only; empty for others.',
+      extensions: { items: LIMITS.marketWarehouses },
       ...adminOnly,
       unauthorizedResolver: () => [],
       select: (_args, _ctx, nested) => ({
@@ -51,7 +53,18 @@ export const Product = builder.prismaObject('Product', {
     id: t.exposeID('id', { description: 'Unique id.' }),
     code: t.exposeString('code', { description: 'Unique code, used in imports.' }),
     name: t.exposeString('name', { description: 'Display name.' }),
-    variants: t.relation('variants', { description: 'The variants, by SKU.', query: { orderBy: { sku: 'asc' } } }),
+    variants: t.relation('variants', {
+      // A storefront never needs a product's other variants, and from a selection's lines they
+      // would multiply its answer by 200: sessions and anonymous callers get none.
+      ...adminOnly,
+      unauthorizedResolver: () => [] as never,
+      description: `The variants, by SKU: the first \`first\` of them (at most ${LIMITS.variantsPerProduct}, as many as a product has). Admins only; empty for others.`,
+      extensions: { items: LIMITS.variantsPerProduct },
+      args: {
+        first: t.arg.int({ required: false, defaultValue: LIMITS.variantsPerProduct, description: `How many variants, at most ${LIMITS.variantsPerProduct}.` }),
+      },
+      query: ({ first }) => ({ orderBy: { sku: 'asc' }, take: pageSize(first, LIMITS.variantsPerProduct, LIMITS.variantsPerProduct) }),
+    }),
   }),
 });
 
@@ -227,21 +240,25 @@ const ImportCatalogSuccess = builder
       markets: t.prismaField({
         type: ['Market'],
         description: 'The imported markets.',
+        extensions: { items: { argument: ['input', 'markets'], max: LIMITS.importList } },
         resolve: (query, r) => inOrder(r.marketIds, db().market.findMany({ ...query, where: { id: { in: r.marketIds } } })),
       }),
       pricelists: t.prismaField({
         type: ['Pricelist'],
         description: 'The imported pricelists.',
+        extensions: { items: { argument: ['input', 'pricelists'], max: LIMITS.importList } },
         resolve: (query, r) => inOrder(r.pricelistIds, db().pricelist.findMany({ ...query, where: { id: { in: r.pricelistIds } } })),
       }),
       warehouses: t.prismaField({
         type: ['Warehouse'],
         description: 'The imported warehouses.',
+        extensions: { items: { argument: ['input', 'warehouses'], max: LIMITS.importList } },
         resolve: (query, r) => inOrder(r.warehouseIds, db().warehouse.findMany({ ...query, where: { id: { in: r.warehouseIds } } })),
       }),
       products: t.prismaField({
         type: ['Product'],
         description: 'The imported products.',
+        extensions: { items: { argument: ['input', 'products'], max: LIMITS.importList } },
         resolve: (query, r) => inOrder(r.productIds, db().product.findMany({ ...query, where: { id: { in: r.productIds } } })),
       }),
     }),

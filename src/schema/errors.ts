@@ -4,6 +4,7 @@ import {
   ShippingUnavailable, ValidationFailed,
 } from '../services/errors.js';
 import type { DomainError, ErrorCode as Code } from '../services/errors.js';
+import { LIMITS } from '../services/validate.js';
 import { builder } from './builder.js';
 
 const codeDescriptions: Record<Code, string> = {
@@ -50,7 +51,7 @@ builder.objectType(SelectionStateFailed, plain('SelectionStateError', 'code is S
 builder.objectType(ValidationFailed, {
   ...plain('ValidationError', 'The input is not acceptable.'),
   fields: (t) => ({
-    path: t.exposeStringList('path', { description: 'Path of the offending input field, e.g. ["input", "quantity"].' }),
+    path: t.exposeStringList('path', { description: 'Path of the offending input field, e.g. ["input", "quantity"].', extensions: { items: 12 } }),
   }),
 });
 
@@ -78,7 +79,7 @@ const StockShortage = builder.objectRef<{ sku: string; requested: number; availa
 builder.objectType(OutOfStock, {
   ...plain('OutOfStockError', 'The order needs more stock than there is; nothing was taken.'),
   fields: (t) => ({
-    shortages: t.field({ type: [StockShortage], description: 'Every SKU that is short.', resolve: (e) => e.shortages }),
+    shortages: t.field({ type: [StockShortage], description: 'Every SKU that is short.', extensions: { items: LIMITS.selectionLines }, resolve: (e) => e.shortages }),
   }),
 });
 

@@ -53,6 +53,7 @@ builder.queryField('linkEvents', (t) =>
     type: ['LinkEvent'],
     description:
       'Admin only. Stored link events after a sequence, oldest first: how a dashboard that reconnects catches up on what it missed.',
+    extensions: { items: MAX_PAGE },
     args: {
       after: t.arg.string({ required: false, description: 'The last sequence seen; omit to start from the beginning.' }),
       first: t.arg.int({ required: false, defaultValue: 100, description: `How many events, 1 to ${MAX_PAGE}.` }),

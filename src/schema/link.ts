@@ -3,10 +3,13 @@ import { db } from '../db/client.js';
 import { ShareableLinkStatus as LinkStatusValues } from '../generated/prisma/enums.js';
 import type { ShareableLinkStatus as ShareableLinkStatusValue } from '../generated/prisma/enums.js';
 import { effectiveStatus, issueShareableLink, revokeShareableLink } from '../services/link.js';
-import { adminOnly, builder, noRow } from './builder.js';
+import { adminOnly, builder, noRow, pageSize } from './builder.js';
 import { resultErrors } from './errors.js';
 import { Forbidden, LinkUnavailable, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from '../services/errors.js';
-import { isUuid } from '../services/validate.js';
+import { LIMITS, isUuid } from '../services/validate.js';
+
+/** Claims `ShareableLink.claims` answers when `first` is not given. */
+const CLAIMS_PAGE = 100;
 
 export const ShareableLinkStatus = builder.enumType(LinkStatusValues, {
   name: 'ShareableLinkStatus',
@@ -52,8 +55,17 @@ export const ShareableLink = builder.prismaObject('ShareableLink', {
     claims: t.relation('claims', {
       ...adminOnly,
       unauthorizedResolver: () => [] as never,
-      description: 'Every claim of the link, oldest first. Admins only; empty for others.',
-      query: { orderBy: [{ claimedAt: 'asc' }, { id: 'asc' }] },
+      description: `The claims of the link, oldest first: the first \`first\` of them; \`claimCount\` counts them all. Admins only; empty for others.`,
+      extensions: { items: LIMITS.claimsPerAnswer },
+      args: {
+        first: t.arg.int({ required: false, defaultValue: CLAIMS_PAGE, description: `How many claims, at most ${LIMITS.claimsPerAnswer}.` }),
+      },
+      query: ({ first }) => ({ orderBy: [{ claimedAt: 'asc' }, { id: 'asc' }], take: pageSize(first, CLAIMS_PAGE, LIMITS.claimsPerAnswer) }),
+    }),
+    claimCount: t.relationCount('claims', {
+      ...adminOnly,
+      unauthorizedResolver: () => 0,
+      description: 'How many times the link was claimed. Admins only; 0 for others.',
     }),
   }),
 });

@@ -4,7 +4,7 @@ import { OrderStatus as OrderStatusValues } from '../generated/prisma/enums.js';
 import {
   Forbidden, IdempotencyConflict, NotFound, OutOfStock, SelectionStateFailed, ShippingUnavailable, ValidationFailed,
 } from '../services/errors.js';
-import { isUuid } from '../services/validate.js';
+import { LIMITS, isUuid } from '../services/validate.js';
 import { builder, noRow, ownerOrAdmin } from './builder.js';
 import { Customer, customerAsSeenBy } from './selection.js';
 import { resultErrors } from './errors.js';
@@ -59,7 +59,7 @@ export const Order = builder.prismaObject('Order', {
       resolve: (order, _args, ctx) => ({ ...customerAsSeenBy(ctx.caller, order.customer, order), email: order.customerEmail }),
     }),
     countryCode: t.exposeString('countryCode', { description: 'Shipping country.' }),
-    items: t.relation('items', { description: 'The lines, in selection order.', query: { orderBy: { position: 'asc' } } }),
+    items: t.relation('items', { description: 'The lines, in selection order.', extensions: { items: LIMITS.selectionLines }, query: { orderBy: { position: 'asc' } } }),
     totals: t.field({
       type: SelectionTotals,
       description: 'The totals as charged.',

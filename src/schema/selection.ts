@@ -9,6 +9,7 @@ import {
   addSelectionItem, createSelection, removeSelectionItem, setCustomer, setShippingCountry, updateSelectionItem,
   visibleSelection,
 } from '../services/selection.js';
+import { LIMITS } from '../services/validate.js';
 import { adminOnly, builder, noRow, ownerOrAdmin } from './builder.js';
 import { resultErrors } from './errors.js';
 import { shippingKey } from './loaders.js';
@@ -118,7 +119,8 @@ export const Selection = builder.prismaObject('Selection', {
     }),
     items: t.field({
       type: [SelectionItem],
-      description: 'The lines, oldest first.',
+      description: `The lines, oldest first (at most ${LIMITS.selectionLines}).`,
+      extensions: { items: LIMITS.selectionLines },
       select: (_args, _ctx, nestedSelection) => ({
         pricelist: { select: { currency: true } },
         items: nestedSelection({ orderBy: ITEM_ORDER }),

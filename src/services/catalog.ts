@@ -71,8 +71,8 @@ export async function importCatalog(input: ImportCatalogInput): Promise<ImportCa
   checkUnique(pricelists, (p) => p.code, at('pricelists'), 'code');
 
   const markets = (input.markets ?? []).map((m, i) => {
-    checkListSize(m.countries, at('markets', i, 'countries'), 250);
-    checkListSize(m.warehouseCodes, at('markets', i, 'warehouseCodes'), 100);
+    checkListSize(m.countries, at('markets', i, 'countries'), LIMITS.marketCountries);
+    checkListSize(m.warehouseCodes, at('markets', i, 'warehouseCodes'), LIMITS.marketWarehouses);
     const market = {
       code: checkCode(m.code, at('markets', i, 'code')),
       name: checkText(m.name, at('markets', i, 'name')),
@@ -226,6 +226,17 @@ export async function importCatalog(input: ImportCatalogInput): Promise<ImportCa
       )
       ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name
       RETURNING id, sku`).map((v) => [v.sku, v.id]));
+    // Imports add variants to what a product has: the total is bounded, as its readers count on.
+    const [crowded] = await tx.$queryRaw<{ productId: string; count: number }[]>`
+      SELECT "productId", count(*)::int AS count FROM "Variant" WHERE "productId" = ANY(${productIds}::uuid[])
+      GROUP BY "productId" HAVING count(*) > ${LIMITS.variantsPerProduct} LIMIT 1`;
+    if (crowded) {
+      const i = productIds.indexOf(crowded.productId);
+      throw new ValidationFailed(
+        `A product has at most ${LIMITS.variantsPerProduct} variants: this import would give "${products[i]!.code}" ${crowded.count}`,
+        at('products', i, 'variants'),
+      );
+    }
     const prices = variantRows.flatMap((v) => v.prices.map((price) => ({ variantId: variantIdOf.get(v.sku)!, pricelistId: pricelistIdOf.get(price.pricelistCode)!, amount: price.amount })));
     if (prices.length > 0) {
       await tx.$executeRaw`

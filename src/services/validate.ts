@@ -14,7 +14,12 @@ export const LIMITS = {
   stockQuantity: 1_000_000_000,
   /** Entries in one list of an importCatalog input. */
   importList: 1_000,
+  /** Variants of one product, however many imports added them. */
   variantsPerProduct: 200,
+  marketCountries: 250,
+  marketWarehouses: 100,
+  /** Claims of one link that `ShareableLink.claims` answers at most. */
+  claimsPerAnswer: 1_000,
   idempotencyKey: 200,
 } as const;
 
