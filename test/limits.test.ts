@@ -584,6 +584,7 @@ describe('development (NODE_ENV unset)', () => {
       ['over the directives limit', () => `query LimitDirectivesSocket { ${'__typename @include(if: true) '.repeat(REQUEST_LIMITS.directives + 1)}}`, undefined, `Directives limit of ${REQUEST_LIMITS.directives} exceeded`],
       ['with a misspelled field', () => 'query LimitTypoSocket { statc(name: "x") { name } }', undefined, 'Cannot query field'],
       ['with a syntax error', () => 'query LimitSyntaxSocket { __typename', undefined, 'Syntax Error'],
+      ['over the answer size', () => 'query LimitAnswerSocket($id: ID!) { selection(id: $id) { items { variant { product { variants { product { variants { sku } } } } } } } }', { id: '00000000-0000-0000-0000-000000000000' }, `Answer size limit of ${REQUEST_LIMITS.answerValues.admin} values exceeded`],
       ['over the cost limit', () => `query LimitCostSocket { ${'warehouses(first: 100) { __typename } '.repeat(15)} }`, undefined, `Cost limit of ${REQUEST_LIMITS.cost} exceeded`],
       ['over the cost limit through a page size in a variable', () => `query LimitCostSocketVariable($first: Int) { ${Array.from({ length: 15 }, (_, i) => `w${i}: warehouses(first: $first) { __typename }`).join(' ')} }`, { first: 100 }, `Cost limit of ${REQUEST_LIMITS.cost} exceeded`],
     ];
