@@ -3,8 +3,8 @@
 // than its caller's budget (REQUEST_LIMITS.answerValues) is refused before it executes, and a
 // storefront cannot reach a product's other variants at all.
 import { randomUUID } from 'node:crypto';
-import { GraphQLObjectType, getNamedType, isInterfaceType, isListType, isNonNullType, isObjectType, isScalarType, parse } from 'graphql';
-import type { GraphQLField, GraphQLNamedType, GraphQLOutputType } from 'graphql';
+import { getNamedType, isInterfaceType, isListType, isNonNullType, isObjectType, isScalarType, parse } from 'graphql';
+import type { GraphQLField, GraphQLNamedType, GraphQLObjectType, GraphQLOutputType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerSize, itemsBound } from '../src/answer-size.js';
 import { REQUEST_LIMITS } from '../src/limits.js';
