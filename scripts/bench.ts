@@ -5,6 +5,8 @@
 // - claim: claims of one active link; ceiling: the same copy as one hand-written pg transaction.
 // - place-order: orders from distinct claims; place-order-contention: 200 buyers, 10 units.
 // - event-latency: commit-to-subscriber latency between two server processes via Redis.
+// - deep-json-neighbour: `{ __typename }` latency of one client while 4 others send 800 KB bodies
+//   nesting arrays 400,000 deep (each must be 400); rps: those bodies refused per second.
 // queriesPerOp: the SQL statements one operation of the scenario sends, counted by an app in
 // this process on the same database (the servers under load count nothing).
 //
@@ -16,6 +18,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { createClient } from 'graphql-ws';
@@ -321,6 +324,102 @@ async function eventLatency(portA: number, portB: number): Promise<Scenario> {
   }
 }
 
+/** One POST /graphql of `body` over `agent` (keep-alive): the status and text of the answer. */
+function post(port: number, agent: Agent, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const sent = request(
+      { host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        response.on('error', reject);
+      },
+    );
+    sent.on('error', reject);
+    sent.end(body);
+  });
+}
+
+const DEEP_LEVELS = 400_000;
+const DEEP_SENDERS = 4;
+const NEIGHBOUR_REQUESTS = 200;
+/** The flooded measurement ends after this long even if fewer requests were answered (without the guard each waits behind parses). */
+const NEIGHBOUR_SECONDS = 10;
+
+/**
+ * One anonymous client's sequential `{ __typename }`, first alone, then while DEEP_SENDERS other
+ * connections send, as fast as they are answered, an 800 KB body whose variables nest arrays
+ * DEEP_LEVELS deep: each must be refused with 400 before it is parsed, without holding up the
+ * neighbour. rps: deep bodies refused per second during the flooded measurement.
+ */
+async function deepJsonNeighbour(port: number): Promise<Scenario> {
+  const typename = Buffer.from(JSON.stringify({ query: '{ __typename }' }));
+  const deep = Buffer.from(`{"query":"{ __typename }","variables":{"deep":${'['.repeat(DEEP_LEVELS)}${']'.repeat(DEEP_LEVELS)}}}`);
+  const neighbourAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const floodAgent = new Agent({ keepAlive: true, maxSockets: DEEP_SENDERS });
+  const timeTypename = async (count: number, until = Infinity): Promise<number[]> => {
+    const latencies: number[] = [];
+    while (latencies.length < count && performance.now() < until) {
+      const started = performance.now();
+      const { status, text } = await post(port, neighbourAgent, typename);
+      const elapsed = performance.now() - started;
+      if (status !== 200 || !text.includes('"__typename":"Query"')) throw new Error(`deep-json-neighbour: { __typename } answered ${status} ${text.slice(0, 200)}`);
+      latencies.push(elapsed);
+    }
+    return latencies.sort((a, b) => a - b);
+  };
+
+  let stopped = false;
+  let refused = 0;
+  const unexpected = new Map<string, number>();
+  let firstUnexpected: string | undefined;
+  const flood = async () => {
+    while (!stopped) {
+      try {
+        const { status, text } = await post(port, floodAgent, deep);
+        if (status === 400) {
+          refused++;
+          continue;
+        }
+        unexpected.set(String(status), (unexpected.get(String(status)) ?? 0) + 1);
+        firstUnexpected ??= `${status} ${text.slice(0, 200)}`;
+      } catch (error) {
+        // The connection failed (the server is gone?): no point in going on.
+        unexpected.set('network error', (unexpected.get('network error') ?? 0) + 1);
+        firstUnexpected ??= String(error);
+        stopped = true;
+      }
+    }
+  };
+
+  try {
+    await timeTypename(WARMUP);
+    const alone = await timeTypename(NEIGHBOUR_REQUESTS);
+    const senders = Array.from({ length: DEEP_SENDERS }, flood);
+    let beside: number[];
+    let refusedPerSecond: number;
+    try {
+      await new Promise((r) => setTimeout(r, 1_000)); // the flood is under way
+      const refusedBefore = refused;
+      const started = performance.now();
+      beside = await timeTypename(NEIGHBOUR_REQUESTS, started + NEIGHBOUR_SECONDS * 1000);
+      refusedPerSecond = Math.round((refused - refusedBefore) / ((performance.now() - started) / 1000));
+    } finally {
+      stopped = true;
+      await Promise.all(senders);
+    }
+    log(`typename p99 alone ${percentile(alone, 99)} ms, beside deep bodies ${percentile(beside, 99)} ms (p50 ${percentile(alone, 50)} → ${percentile(beside, 50)} ms, ${beside.length} requests); ${refusedPerSecond} deep bodies refused/s`);
+    if (unexpected.size > 0) {
+      throw new Error(`deep-json-neighbour: deep bodies not refused with 400: ${JSON.stringify(Object.fromEntries(unexpected))}; first: ${firstUnexpected}`);
+    }
+    return { name: 'deep-json-neighbour', rps: refusedPerSecond, p50Ms: percentile(beside, 50), p99Ms: percentile(beside, 99), ceilingRps: null, ratio: null, queriesPerOp: null };
+  } finally {
+    neighbourAgent.destroy();
+    floodAgent.destroy();
+  }
+}
+
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 log(`PostgreSQL ${serverUrl.replace(/\/\/([^:@/]*):[^@]*@/, '//$1:***@')}, Redis ${redisUrl}`);
 const scenarios = await withDatabase(async (url) => {
@@ -336,6 +435,7 @@ const scenarios = await withDatabase(async (url) => {
       ['place-order', () => placeOrders(portA, counter)],
       ['place-order-contention', () => placeOrderContention(portA, counter)],
       ['event-latency', () => eventLatency(portA, portB)],
+      ['deep-json-neighbour', () => deepJsonNeighbour(portA)],
     ] as const) {
       if (only && !only.includes(name)) continue;
       log(`${name}…`);

@@ -187,7 +187,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   sockets.on('connection', (socket) => {
     const emit = socket.emit.bind(socket);
     socket.emit = ((event: string | symbol, ...args: unknown[]) => {
-      if (event === 'message' && nestsDeeperThan(String(args[0]))) {
+      const data = args[0];
+      if (event === 'message' && nestsDeeperThan(Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data as Buffer[]) : String(data))) {
         socket.close(4400, `Invalid message: nests deeper than ${REQUEST_LIMITS.jsonDepth} levels`);
         return false;
       }
