@@ -192,8 +192,8 @@ const tooDeep = (what: string) => badRequest(`${what} nests arrays and objects d
 
 /**
  * A JSON body must be valid UTF-8 (not silently repaired) and valid JSON nesting at most
- * jsonDepth levels; a GET's variables and extensions likewise. Anything else is 400 before
- * GraphQL sees it.
+ * jsonDepth levels; the variables and extensions of a GET or a form POST likewise. Anything
+ * else is 400 before GraphQL sees it.
  */
 const strictBodies: Plugin = {
   onRequestParse({ request, setRequestParser }) {
@@ -220,19 +220,38 @@ const strictBodies: Plugin = {
     }
     if (request.method === 'GET') {
       const params = new URL(request.url).searchParams;
-      for (const name of ['variables', 'extensions']) {
-        const value = params.get(name);
-        if (value === null) continue;
-        if (nestsDeeperThan(value)) throw tooDeep(`The ${name} parameter`);
-        try {
-          JSON.parse(value);
-        } catch {
-          throw badRequest(`The ${name} parameter is not valid JSON`);
-        }
-      }
+      jsonParameter(params, 'variables');
+      jsonParameter(params, 'extensions');
+    }
+    // GraphQL multipart requests exist for file uploads, which this API has none of.
+    if (request.method === 'POST' && /^multipart\//i.test(contentType)) {
+      throw createGraphQLError('Multipart bodies are not accepted: send application/json', { extensions: { http: { status: 415 }, code: 'BAD_REQUEST' } });
+    }
+    if (request.method === 'POST' && /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType)) {
+      setRequestParser(async (req) => {
+        const params = new URLSearchParams(await req.text());
+        return {
+          query: params.get('query') ?? undefined,
+          operationName: params.get('operationName') ?? undefined,
+          variables: jsonParameter(params, 'variables') as Record<string, unknown> | undefined,
+          extensions: jsonParameter(params, 'extensions') as Record<string, unknown> | undefined,
+        };
+      });
     }
   },
 };
+
+/** A JSON parameter of a GET or a form POST, parsed; 400 when it nests too deep or is not JSON. */
+function jsonParameter(params: URLSearchParams, name: string): unknown {
+  const value = params.get(name);
+  if (value === null) return undefined;
+  if (nestsDeeperThan(value)) throw tooDeep(`The ${name} parameter`);
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw badRequest(`The ${name} parameter is not valid JSON`);
+  }
+}
 
 /** In production, no "Did you mean …?" of any kind: names of fields, enum values, input fields. */
 const noSuggestions: Plugin = {

@@ -542,6 +542,22 @@ describe('development (NODE_ENV unset)', () => {
       await expectStillAnswering(url);
     });
 
+    it('refuses a form body whose variables nest too deep with 400, and any multipart body with 415', async () => {
+      const variables = `{"deep":${nested(REQUEST_LIMITS.jsonDepth)}}`;
+      const form = await postRaw(url, `query=${encodeURIComponent('{ __typename }')}&variables=${encodeURIComponent(variables)}`, {
+        'content-type': 'application/x-www-form-urlencoded',
+        [CSRF_HEADER]: '1',
+      });
+      expect(form.status, form.text).toBe(400);
+      expect(form.text).toContain(`The variables parameter ${refusal}`);
+      const boundary = 'linkcart-boundary';
+      const multipart = [`--${boundary}`, 'Content-Disposition: form-data; name="operations"', '', `{"query":"{ __typename }","variables":${variables}}`, `--${boundary}`, 'Content-Disposition: form-data; name="map"', '', '{}', `--${boundary}--`, ''].join('\r\n');
+      const parts = await postRaw(url, multipart, { 'content-type': `multipart/form-data; boundary=${boundary}`, [CSRF_HEADER]: '1' });
+      // No file uploads here: a multipart body is refused whatever it holds.
+      expect(parts.status, parts.text).toBe(415);
+      await expectStillAnswering(url);
+    });
+
     it('refuses GET variables nesting too deep with 400', async () => {
       const response = await fetch(`${url}/graphql?query=${encodeURIComponent('{ __typename }')}&variables=${encodeURIComponent(`{"deep":${nested(REQUEST_LIMITS.jsonDepth)}}`)}`);
       expect(response.status).toBe(400);
