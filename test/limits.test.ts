@@ -620,6 +620,25 @@ describe('development (NODE_ENV unset)', () => {
       }
     });
 
+    it('keeps a running subscription when other operations on its socket are refused', async () => {
+      const { socket, next, messages } = await adminSocket(url);
+      try {
+        socket.send(JSON.stringify({ id: 'live', type: 'subscribe', payload: { query: 'subscription LimitLive { linkEvents(types: [ISSUED]) { type link { id } } }' } }));
+        for (const [, query, variables] of refusals.filter(([name]) => /cost|answer size|syntax/.test(name))) {
+          const id = `refused-${messages.length}`;
+          socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: query(), variables } }));
+          expect((await next((message) => message.id === id)).type).toBe('error');
+        }
+        const selection = await createSelection(t);
+        is((await t.admin(AddItem, { input: { selectionId: selection, sku: 'MUG', quantity: 1 } })).addSelectionItem, 'AddSelectionItemSuccess');
+        const issued = is((await t.admin(IssueLink, { input: { selectionId: selection, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
+        const event = await next((message) => message.id === 'live' && message.type === 'next' && JSON.stringify(message.payload).includes(issued.link.id));
+        expect(event.payload).toEqual({ data: { linkEvents: { type: 'ISSUED', link: { id: issued.link.id } } } });
+      } finally {
+        socket.close();
+      }
+    });
+
     it('answers a mutation sent over the socket with a result or an error message, not a closed socket', async () => {
       const { socket, next } = await adminSocket(url);
       try {
