@@ -22,7 +22,7 @@ const codeDescriptions: Record<Code, string> = {
   SELECTION_CLOSED: 'The selection was already ordered or deleted.',
   OUT_OF_STOCK: 'Not enough stock in the market\'s warehouses; see `shortages`.',
   SHIPPING_UNAVAILABLE: 'The market has no shipping setup for this country.',
-  IDEMPOTENCY_CONFLICT: 'The same idempotency key was used with a different selection.',
+  IDEMPOTENCY_CONFLICT: 'You (this session, or this admin key) already used the idempotency key with a different selection.',
 };
 
 export const ErrorCode = builder.enumType('ErrorCode', {

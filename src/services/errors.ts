@@ -92,6 +92,6 @@ export class ShippingUnavailable extends DomainError {
 export class IdempotencyConflict extends DomainError {
   readonly code = 'IDEMPOTENCY_CONFLICT';
   constructor() {
-    super('This idempotency key was already used with another selection');
+    super('You already used this idempotency key with another selection');
   }
 }
