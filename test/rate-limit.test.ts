@@ -624,7 +624,7 @@ describe('memoryRateLimiter', () => {
     await limiter.close();
   });
 
-  it('holds at most maxKeys keys: past it the oldest is dropped, the newest kept, each call bounded', async () => {
+  it('holds at most maxKeys keys (200,000 counted into 100,000): past it the least recently counted is dropped', async () => {
     at(0);
     const limiter = memoryRateLimiter(1, { windowSeconds: 60, now, maxKeys: 100_000 });
     for (let i = 0; i < 200_000; i++) await limiter.fail([`k${i}`]);
@@ -638,7 +638,7 @@ describe('memoryRateLimiter', () => {
     expect(await limiter.retryAfter(['k150000'])).toBe(30);
   });
 
-  it('drops expired keys from the front as it counts new ones', async () => {
+  it('frees expired keys and, at the cap, the least recently counted one', async () => {
     at(0);
     const limiter = memoryRateLimiter(1, { windowSeconds: 60, now, maxKeys: 3 });
     await limiter.fail(['a']);

@@ -1,6 +1,7 @@
 // Counting failed attempts (wrong claim hashes) per key in a fixed window: in this process,
 // or in Redis so that every instance shares the counts. While Redis is unreachable the
 // counts fall back to this process, so a guesser is still slowed down.
+import { LRUCache } from 'lru-cache';
 
 export interface RateLimiter {
   /** Seconds until the first over-limit key accepts attempts again; 0 when none is over. */
@@ -26,31 +27,22 @@ export interface LimiterOptions {
 /** Keys the in-process limiter holds at most: about 10 MB. */
 export const MEMORY_KEYS = 100_000;
 
-/** Expired keys dropped per failure, oldest first: bounded work per call, however many expired at once. */
-const SWEEP = 8;
-
 /**
- * Counts in this process. A Map keeps keys in the order they were first counted, which is the
- * order their windows end (every window has the same length), so the expired and the oldest
- * keys are always at its front: each call does a bounded amount of work at any size.
+ * Counts in this process, in an LRU cache (lru-cache) of at most `maxKeys` keys: every call
+ * does a bounded amount of work at any size, and past the cap the least recently counted key
+ * is dropped first. A key's window ends `windowSeconds` after its first failure (`resetAt`);
+ * the cache's TTL frees the entry about then.
  */
 export function memoryRateLimiter(
   limit: number,
   { windowSeconds = WINDOW_SECONDS, now = Date.now, maxKeys = MEMORY_KEYS }: LimiterOptions = {},
 ): RateLimiter {
-  const counts = new Map<string, { count: number; resetAt: number }>();
+  const windowMs = windowSeconds * 1000;
+  const counts = new LRUCache<string, { count: number; resetAt: number }>({ max: maxKeys, ttl: windowMs, perf: { now } });
   const live = (key: string, at: number) => {
     const entry = counts.get(key);
     if (entry && entry.resetAt <= at) counts.delete(key);
-    return counts.get(key);
-  };
-  const evict = (at: number) => {
-    let swept = 0;
-    for (const [key, entry] of counts) {
-      if (swept === SWEEP || (entry.resetAt > at && counts.size < maxKeys)) break;
-      counts.delete(key);
-      swept++;
-    }
+    return entry && entry.resetAt > at ? entry : undefined;
   };
   return {
     async retryAfter(keys) {
@@ -66,12 +58,8 @@ export function memoryRateLimiter(
       const at = now();
       for (const key of keys) {
         const entry = live(key, at);
-        if (entry) {
-          entry.count++;
-          continue;
-        }
-        evict(at);
-        counts.set(key, { count: 1, resetAt: at + windowSeconds * 1000 });
+        if (entry) entry.count++;
+        else counts.set(key, { count: 1, resetAt: at + windowMs });
       }
     },
     async close() {},
