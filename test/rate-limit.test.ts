@@ -539,8 +539,12 @@ describe('clientKey', () => {
     expect(clientKey('::1')).toBe('0:0:0:0:0:0:0:0/64');
   });
 
-  it('keeps what is not an address as it is', () => {
-    expect(clientKey('unknown')).toBe('unknown');
+  it('drops a port a proxy appended, and counts whatever is not an address as one client', () => {
+    expect(clientKey('203.0.113.7:5678')).toBe('203.0.113.7');
+    expect(clientKey('[2001:db8:1:2::1]:443')).toBe('2001:db8:1:2:0:0:0:0/64');
+    expect(clientKey('[2001:db8:1:2::1]')).toBe('2001:db8:1:2:0:0:0:0/64');
+    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0:0:0:0:0/64');
+    for (const junk of ['unknown', '1.2.3', 'not an address', '999.1.1.1', '']) expect(clientKey(junk)).toBe('unparsed');
   });
 });
 

@@ -147,15 +147,17 @@ export interface ClaimResult {
 const notFound = () => new LinkUnavailable('LINK_NOT_FOUND', 'No link matches these hashes');
 
 /**
- * The client a failed claim counts against: its address, or for IPv6 its /64 network, which
+ * The client a failed claim counts against: its IPv4 address, or for IPv6 its /64 network, which
  * one subscriber usually holds whole (one count per address would give a guesser 2^64 of them).
+ * A port a proxy appended is dropped; anything that is not an address counts as one client.
  */
 export function clientKey(address: string): string {
-  if (!ipaddr.isValid(address)) return address;
-  const parsed = ipaddr.process(address);
-  if (parsed.kind() === 'ipv4') return parsed.toString();
-  const network = (parsed as ipaddr.IPv6).parts.slice(0, 4).concat([0, 0, 0, 0]);
-  return `${new ipaddr.IPv6(network).toNormalizedString()}/64`;
+  const bare = /^\[(.+)\](?::\d+)?$/.exec(address)?.[1] ?? /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(address)?.[1] ?? address;
+  if (ipaddr.IPv4.isValidFourPartDecimal(bare)) return ipaddr.IPv4.parse(bare).toString();
+  if (!ipaddr.IPv6.isValid(bare)) return 'unparsed';
+  const parsed = ipaddr.IPv6.parse(bare);
+  if (parsed.isIPv4MappedAddress()) return parsed.toIPv4Address().toString();
+  return `${new ipaddr.IPv6([...parsed.parts.slice(0, 4), 0, 0, 0, 0]).toNormalizedString()}/64`;
 }
 
 /**
