@@ -1,14 +1,13 @@
 // Request limits (README "Security"): what one request may ask of the server. Values are
 // pinned here and documented; every refusal is a GraphQL error, never a crash.
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { costLimitPlugin, costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
-import { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, TypeInfo, validate, visit, visitWithTypeInfo } from 'graphql';
+import { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, TypeInfo, getOperationAST, getVariableValues, validate, visit, visitWithTypeInfo } from 'graphql';
 import type { ArgumentNode, DocumentNode, ExecutionArgs, ExecutionResult, FieldNode, GraphQLSchema, SelectionNode, ValidationRule } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import type { Plugin } from 'graphql-yoga';
@@ -150,7 +149,12 @@ const withoutPages = new WeakSet<DocumentNode>();
 export function costErrors(args: ExecutionArgs): GraphQLError[] {
   const variables = (args.variableValues ?? {}) as Record<string, unknown>;
   if (!withoutPages.has(args.document)) {
-    const document = withPageSizes(args.schema, args.document, variables);
+    // Page sizes as execution will see them: a variable's declared default applies.
+    const operation = getOperationAST(args.document, args.operationName);
+    const coerced = operation && getVariableValues(args.schema, operation.variableDefinitions ?? [], variables).coerced;
+    // No operation, or variables that do not fit it: execution refuses them, running nothing.
+    if (!coerced) return [];
+    const document = withPageSizes(args.schema, args.document, coerced);
     if (document === null) withoutPages.add(args.document);
     if (document) {
       // graphql-armor throws its refusal unless told not to; either way it is this operation's error.
@@ -197,8 +201,10 @@ const tooDeep = (what: string) => badRequest(`${what} nests arrays and objects d
  */
 const strictBodies: Plugin = {
   onRequestParse({ request, setRequestParser }) {
-    const contentType = request.headers.get('content-type') ?? '';
-    if (request.method === 'POST' && /^application\/(graphql\+)?json\s*(;|$)/i.test(contentType)) {
+    // The media type as yoga reads it (the first of a comma-separated list, before parameters),
+    // case and spaces aside: every body yoga would parse as JSON or as a form is parsed here.
+    const mediaType = (request.headers.get('content-type') ?? '').split(',')[0]!.split(';')[0]!.trim().toLowerCase();
+    if (request.method === 'POST' && (mediaType === 'application/json' || mediaType === 'application/graphql+json')) {
       setRequestParser(async (req) => {
         const bytes = new Uint8Array(await req.arrayBuffer());
         if (nestsDeeperThan(bytes)) throw tooDeep('The body');
@@ -224,10 +230,10 @@ const strictBodies: Plugin = {
       jsonParameter(params, 'extensions');
     }
     // GraphQL multipart requests exist for file uploads, which this API has none of.
-    if (request.method === 'POST' && /^multipart\//i.test(contentType)) {
+    if (request.method === 'POST' && mediaType.startsWith('multipart/')) {
       throw createGraphQLError('Multipart bodies are not accepted: send application/json', { extensions: { http: { status: 415 }, code: 'BAD_REQUEST' } });
     }
-    if (request.method === 'POST' && /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType)) {
+    if (request.method === 'POST' && mediaType === 'application/x-www-form-urlencoded') {
       setRequestParser(async (req) => {
         const params = new URLSearchParams(await req.text());
         return {

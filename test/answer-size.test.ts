@@ -57,7 +57,7 @@ async function expectRefusedUnrun(query: string, who: Who, orCost = false): Prom
   await raw('{ __typename }', headersOf(who));
   const before = t.database.queryCount();
   const result = await raw(query, headersOf(who));
-  expect(result.data ?? undefined, JSON.stringify(result)).toBeUndefined();
+  expect(result.data ?? undefined, JSON.stringify(result).slice(0, 500)).toBeUndefined();
   const refusal = result.errors?.[0];
   if (!(orCost && refusal?.message.includes(`Cost limit of ${REQUEST_LIMITS.cost} exceeded`))) {
     expect(refusal?.extensions, `${query}: ${JSON.stringify(result.errors)}`).toMatchObject({ code: 'ANSWER_TOO_LARGE', limit: REQUEST_LIMITS.answerValues[who === 'admin' ? 'admin' : 'storefront'] });
@@ -128,6 +128,31 @@ describe('a link holder reading its selection through product variants', () => {
     } }`;
     expect(answerSize(schema, parse(query), undefined, {})).toBeLessThanOrEqual(REQUEST_LIMITS.answerValues.storefront);
     await ok(query, session);
+  });
+});
+
+describe('budgets and variables', () => {
+  it('gives an admin the answer a session is refused: between the two budgets', async () => {
+    const query = `query { selection(id: "${adminSelectionId}") { items { variant { product { variants(first: 30) { sku } } } } } }`;
+    const size = answerSize(schema, parse(query), undefined, {});
+    expect(size).toBeGreaterThan(REQUEST_LIMITS.answerValues.storefront);
+    expect(size).toBeLessThanOrEqual(REQUEST_LIMITS.answerValues.admin);
+    const data = await ok(query);
+    expect((data.selection as { items: { variant: { product: { variants: unknown[] } } }[] }).items[0]!.variant.product.variants).toHaveLength(30);
+    await expectRefusedUnrun(query.replace(adminSelectionId, sessionSelectionId), 'session');
+  });
+
+  it('counts a page size from a variable\'s declared default when the variable is not sent', async () => {
+    const query = 'query Pages($n: Int = 100) { products(first: $n) { edges { node { variants { product { variants { sku } } } } } } }';
+    expect(answerSize(schema, parse(query), undefined, {})).toBe(answerSize(schema, parse(query), undefined, { n: 100 }));
+    await expectRefusedUnrun(query, 'admin', true);
+  });
+
+  it('counts a single input object sent where a list is expected as the one-entry list it becomes', async () => {
+    const query = 'mutation One($input: ImportCatalogInput!) { importCatalog(input: $input) { ... on ImportCatalogSuccess { products { variants { product { variants { product { variants { sku } } } } } } } } }';
+    const single = { input: { products: { code: 'WIDE', name: 'Wide', variants: [] } } };
+    expect(answerSize(schema, parse(query), undefined, single)).toBe(answerSize(schema, parse(query), undefined, { input: { products: [single.input.products] } }));
+    await expectRefusedUnrun(query.replace('mutation One($input: ImportCatalogInput!)', 'mutation One($input: ImportCatalogInput! = { products: { code: "WIDE", name: "Wide", variants: [] } })'), 'admin');
   });
 });
 

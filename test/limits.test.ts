@@ -542,6 +542,20 @@ describe('development (NODE_ENV unset)', () => {
       await expectStillAnswering(url);
     });
 
+    it('checks every content type that is read as JSON or as a form: lists, parameters, case', async () => {
+      for (const contentType of ['application/json,x', 'application/json; charset=utf-8', 'Application/JSON', 'application/graphql+json, text/plain', ' application/json ']) {
+        const deep = await postRaw(url, body(1000), { 'content-type': contentType });
+        expect(deep.status, `${contentType}: ${deep.text.slice(0, 200)}`).toBe(400);
+        expect(deep.text).toContain(`The body ${refusal}`);
+      }
+      const form = await postRaw(url, `query=${encodeURIComponent('{ __typename }')}&variables=${encodeURIComponent(`{"deep":${nested(1000)}}`)}`, {
+        'content-type': 'application/x-www-form-urlencoded,x',
+        [CSRF_HEADER]: '1',
+      });
+      expect(form.status, form.text.slice(0, 200)).toBe(400);
+      await expectStillAnswering(url);
+    });
+
     it('refuses a form body whose variables nest too deep with 400, and any multipart body with 415', async () => {
       const variables = `{"deep":${nested(REQUEST_LIMITS.jsonDepth)}}`;
       const form = await postRaw(url, `query=${encodeURIComponent('{ __typename }')}&variables=${encodeURIComponent(variables)}`, {
