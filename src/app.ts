@@ -236,12 +236,25 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           return [error instanceof GraphQLError ? error : new GraphQLError('The operation could not be read')];
         }
         if (errors.length > 0) return [...errors];
+        // The caller is resolved again for each operation: a key revoked since the socket
+        // opened closes it with 4401; a database that does not answer fails this operation only.
+        let contextValue: unknown;
+        try {
+          contextValue = await enveloped.contextFactory();
+        } catch (error) {
+          if (error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED') {
+            ctx.extra.socket.close(4401, socketRefusal(CREDENTIAL_ERRORS.unknownKey));
+            return [error];
+          }
+          log(`graphql-ws: the context of an operation failed: ${(error as Error).message}`);
+          return [new GraphQLError('Unexpected error.')];
+        }
         const args: ExecutionArgs = {
           schema: enveloped.schema,
           operationName: payload.operationName,
           document,
           variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
+          contextValue,
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
         const refused = costErrors(args);

@@ -1,8 +1,13 @@
 // The server over real sockets: HTTP and graphql-ws on one port, health endpoints, and a
 // graceful stop that closes sockets with 1001.
+import { randomUUID } from 'node:crypto';
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
+import { buildApp } from '../src/app.js';
+import { createAdminKey } from '../src/auth/admin-key.js';
+import { loadConfig } from '../src/config.js';
+import { db } from '../src/db/client.js';
 import { ADMIN_KEY, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { createSelection, handToSession, seedCatalog } from './helpers/fixtures.js';
@@ -93,6 +98,36 @@ describe('graphql-ws', () => {
   it('refuses a socket whose admin key is not valid with 4401, saying why', async () => {
     expect(await closeOf({ authorization: 'Bearer wrong' })).toEqual([4401, 'Unauthorized: the admin key in connectionParams.authorization is unknown or was revoked']);
     expect(await closeOf({ authorization: ADMIN_KEY })).toEqual([4401, 'Unauthorized: connectionParams.authorization must be "Bearer <admin key>"']);
+  });
+});
+
+describe('graphql-ws after the admin key is revoked', () => {
+  it('closes the socket with 4401 at its next operation once the revocation is seen', async () => {
+    let clock = Date.parse('2030-01-01T00:00:00Z');
+    const app = await buildApp(loadConfig({ ADMIN_API_KEY: ADMIN_KEY, PORT: '0' }), { database: t.database, now: () => clock });
+    const base = await app.start();
+    const name = `ws-revoked-${randomUUID()}`;
+    const key = await createAdminKey(name);
+    const socket = new WebSocket(`${base.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    const messages: { id?: string; type: string }[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data)) as { id?: string; type: string }));
+    const closed = new Promise<[number, string]>((resolve) => socket.once('close', (code, reason) => resolve([code, String(reason)])));
+    try {
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } }));
+      await vi.waitFor(() => expect(messages).toContainEqual({ type: 'connection_ack' }), { timeout: 30_000 });
+      socket.send(JSON.stringify({ id: 'before', type: 'subscribe', payload: { query: '{ __typename }' } }));
+      await vi.waitFor(() => expect(messages).toContainEqual({ id: 'before', type: 'complete' }), { timeout: 30_000 });
+
+      await db().adminKey.update({ where: { name }, data: { revokedAt: new Date() } });
+      clock += 60_000; // past the caller cache
+      socket.send(JSON.stringify({ id: 'after', type: 'subscribe', payload: { query: '{ __typename }' } }));
+      expect(await closed).toEqual([4401, 'Unauthorized: the admin key in connectionParams.authorization is unknown or was revoked']);
+      expect(messages.filter((message) => message.id === 'after' && message.type === 'next')).toEqual([]);
+    } finally {
+      socket.close();
+      await app.stop();
+    }
   });
 });
 
