@@ -7,7 +7,7 @@ import { db } from '../db/client.js';
 import { digest, sameDigest, toHex } from './secrets.js';
 
 export type Caller =
-  /** keyId: the stored key's id, or 'bootstrap' for ADMIN_API_KEY. */
+  /** keyId: the stored key's id; for ADMIN_API_KEY 'bootstrap-' and 16 hex digits of its digest, so that a new one is another key. */
   | { kind: 'admin'; keyName: string; keyId: string }
   | { kind: 'session'; sessionId: string }
   | { kind: 'anonymous' };
@@ -62,6 +62,7 @@ const sent = (value: string | null | undefined): string | undefined => (value?.t
  */
 export function createCallerResolver(bootstrapAdminKey: string | undefined, now: Clock = Date.now): CallerResolver {
   const bootstrapDigest = bootstrapAdminKey ? digest(bootstrapAdminKey) : undefined;
+  const bootstrapId = bootstrapDigest && `bootstrap-${toHex(bootstrapDigest).slice(0, 16)}`;
   const cache = new Map<string, { caller: Caller; expires: number }>();
 
   async function cached(key: string, load: () => Promise<Caller>): Promise<Caller> {
@@ -79,7 +80,7 @@ export function createCallerResolver(bootstrapAdminKey: string | undefined, now:
     if (!key) throw CREDENTIAL_ERRORS.notBearer;
     if (key.length > MAX_SECRET_LENGTH) throw CREDENTIAL_ERRORS.unknownKey;
     const keyDigest = digest(key);
-    if (bootstrapDigest && sameDigest(keyDigest, bootstrapDigest)) return { kind: 'admin', keyName: 'ADMIN_API_KEY', keyId: 'bootstrap' };
+    if (bootstrapDigest && sameDigest(keyDigest, bootstrapDigest)) return { kind: 'admin', keyName: 'ADMIN_API_KEY', keyId: bootstrapId! };
     const caller = await cached(`a:${toHex(keyDigest)}`, async () => {
       const stored = await db().adminKey.findUnique({ where: { digest: keyDigest } });
       return stored && !stored.revokedAt ? { kind: 'admin', keyName: stored.name, keyId: stored.id } : anonymous;
