@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'src/generated/', 'test/gql/', '.data/', 'bench/'] },
+  { ignores: ['node_modules/', 'dist/', 'src/generated/', 'test/gql/', '.data/', 'bench/', 'web/dist/', 'web/src/gql/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // Plain JavaScript runs on Node (scripts/build.mjs).

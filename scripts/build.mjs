@@ -4,9 +4,9 @@
 // start. src/, scripts/ and the pure-JavaScript dependencies are bundled (one file to load
 // instead of hundreds); the database drivers, Prisma's runtime and the Redis client stay in
 // node_modules, since they load WebAssembly or native files relative to themselves, or are
-// loaded only when configured. Runs after `npm ci`; scripts/run.mjs calls it before
-// `npm start` and the database commands, and with --if-stale (ifStale) it does nothing when
-// dist/ is newer than everything it is made of.
+// loaded only when configured. Also the pages: web/ built by vite into web/dist. Runs after
+// `npm ci`; scripts/run.mjs calls it before `npm start` and the database commands, and with
+// --if-stale (ifStale) it builds only what is older than something it is made of.
 // Plain JavaScript, so that checking takes no TypeScript loader.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -40,18 +40,40 @@ const external = [
   'esbuild',
 ];
 
-/** Builds dist/ (first the Prisma client, when schema.prisma is newer); with ifStale only when a source changed. */
+const web = join(root, 'web');
+const webPage = join(web, 'dist/index.html');
+const webSources = [join(web, 'src'), join(web, 'index.html'), join(web, 'vite.config.ts'), join(root, 'schema.graphql'), join(root, 'package-lock.json')];
+
+/** Runs scripts/generate.ts (the Prisma client, the typed documents), with --if-stale when asked. */
+function generate(ifStale) {
+  const generated = spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'scripts/generate.ts'), ...(ifStale ? ['--if-stale'] : [])], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (generated.status !== 0) throw new Error('generating the Prisma client and the typed documents failed (npm run generate)');
+}
+
+/** Builds the pages (web/) into web/dist with vite, first their typed documents; with ifStale only when a source changed. */
+export async function buildWeb({ ifStale = false } = {}) {
+  if (ifStale && existsSync(webPage) && statSync(webPage).mtimeMs >= Math.max(...webSources.map(newest))) return;
+  generate(true);
+  const started = performance.now();
+  const { build: vite } = await import('vite');
+  await vite({ configFile: join(web, 'vite.config.ts') });
+  console.log(`✔ Built the pages (/admin, /selection/…) into web/dist/ in ${Math.round(performance.now() - started)}ms`);
+}
+
+/** Builds dist/ (first the Prisma client, when schema.prisma is newer) and the pages; with ifStale only what a changed source needs. */
 export async function build({ ifStale = false } = {}) {
+  await buildServer({ ifStale });
+  await buildWeb({ ifStale });
+}
+
+async function buildServer({ ifStale }) {
   // The Prisma client is generated from prisma/schema.prisma into src/generated, which is bundled.
   const schema = join(root, 'prisma/schema.prisma');
   const client = join(root, 'src/generated/pothos-prisma-types.ts');
-  if (!existsSync(client) || statSync(client).mtimeMs < statSync(schema).mtimeMs) {
-    const generated = spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'scripts/generate.ts')], {
-      cwd: root,
-      stdio: 'inherit',
-    });
-    if (generated.status !== 0) throw new Error('generating the Prisma client failed (npm run generate)');
-  }
+  if (!existsSync(client) || statSync(client).mtimeMs < statSync(schema).mtimeMs) generate(false);
   if (ifStale && existsSync(outfile) && statSync(outfile).mtimeMs >= Math.max(...sources.map(newest))) return;
 
   const started = performance.now();

@@ -1,9 +1,10 @@
 // Makes what is derived, offline: from prisma/, the Prisma client and Pothos types in
 // src/generated (`prisma generate` needs no engine download when PRISMA_SCHEMA_ENGINE_BINARY
 // names any existing file, DESIGN.md §5) and the embedded database's template, a migrated
-// empty PGlite (src/db/pglite.ts); from schema.graphql and the tests' documents, the typed
-// documents in test/gql (graphql-codegen). Runs after `npm ci` and before the tests and lint;
-// `--if-stale` skips what is newer than everything it is made of.
+// empty PGlite (src/db/pglite.ts); from schema.graphql and the documents of the tests and the
+// pages, the typed documents in test/gql and web/src/gql (graphql-codegen). Runs after
+// `npm ci` and before the tests and lint; `--if-stale` skips what is newer than everything it
+// is made of.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -39,11 +40,16 @@ if (template.made) {
   console.log(`✔ Made the embedded database's template (every migration applied) in ${template.path.slice(root.length + 1)} in ${Math.round(performance.now() - started)}ms`);
 }
 
-const typedDocuments = resolve(root, 'test/gql/graphql.ts');
-if (!ifStale || !isCurrent(typedDocuments, [resolve(root, 'schema.graphql'), resolve(root, 'codegen.ts'), resolve(root, 'test')], resolve(root, 'test/gql'))) {
+// Typed documents for the tests (test/gql) and the pages (web/src/gql), in one codegen run.
+const typedDocuments = [
+  { output: resolve(root, 'test/gql/graphql.ts'), documents: resolve(root, 'test'), skip: resolve(root, 'test/gql') },
+  { output: resolve(root, 'web/src/gql/graphql.ts'), documents: resolve(root, 'web/src'), skip: resolve(root, 'web/src/gql') },
+];
+const codegenInputs = [resolve(root, 'schema.graphql'), resolve(root, 'codegen.ts')];
+if (!ifStale || typedDocuments.some(({ output, documents, skip }) => !isCurrent(output, [...codegenInputs, documents], skip))) {
   const result = spawnSync(resolve(root, 'node_modules/.bin/graphql-codegen'), ['--config', 'codegen.ts', '--silent'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
   // codegen leaves an unchanged file alone; its time says when it was last checked.
   const now = new Date();
-  utimesSync(typedDocuments, now, now);
+  for (const { output } of typedDocuments) utimesSync(output, now, now);
 }

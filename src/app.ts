@@ -21,6 +21,7 @@ import { closeEventStream, openEventStream } from './events/stream.js';
 import type { Context } from './schema/builder.js';
 import { schema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
+import { isPageRequest, pageHandler } from './pages.js';
 
 export interface App {
   yoga: ReturnType<typeof createYoga<ServerContext, Context>>;
@@ -164,8 +165,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Requests being answered, so that stop() lets them finish before the database closes
   // (their clients may have gone already, and their sockets with them).
   const inFlight = new Set<Promise<unknown>>();
+  const pages = pageHandler();
   // Bodies past the limit are refused before they are read; a POST must say its length.
   const server: Server = createServer((req, res) => {
+    if (isPageRequest(req)) return pages(req, res);
     if (req.method === 'POST') {
       const length = req.headers['content-length'];
       if (length === undefined && req.headers['transfer-encoding']) {

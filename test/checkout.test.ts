@@ -1,0 +1,113 @@
+// The link's checkout page in a real browser (Chromium through playwright-core): a customer
+// opens the URL the admin sent, sees the copy, buys; a reload shows the same claim; a later
+// visitor is told the link was used; of two early claimants with stock for one, the second is
+// told what is out of stock. Each person is a browser context of their own.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { db } from '../src/db/client.js';
+import { hasBrowser, launchBrowser, offline } from './helpers/browser.js';
+import { is, startTestApp } from './helpers/app.js';
+import type { TestApp } from './helpers/app.js';
+import { AddItem, ImportCatalog, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+
+/** Where the pages' screenshots go (gitignored): one per state a test reaches. */
+const SHOTS = resolve(import.meta.dirname, '../test-results/screenshots');
+
+describe.runIf(hasBrowser)('the checkout page of a link', () => {
+  let t: TestApp;
+  let origin: string;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    t = await startTestApp();
+    origin = (await t.app.start()).replace('localhost', '127.0.0.1');
+    await seedCatalog(t);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await t?.stop();
+  });
+
+  /** A new person: a browser context of their own, offline but for this server. */
+  async function person(): Promise<Page> {
+    const context = await browser.newContext({ locale: 'en-US' });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(120_000);
+    await offline(page, origin);
+    return page;
+  }
+
+  /** A link to a selection with the given lines; its checkout URL on this server. */
+  async function link(lines: { sku: string; quantity: number; unitPrice?: string }[]): Promise<{ url: string; id: string }> {
+    const selectionId = await createSelection(t);
+    for (const line of lines) is((await t.admin(AddItem, { input: { selectionId, ...line } })).addSelectionItem, 'AddSelectionItemSuccess');
+    const issued = is((await t.admin(IssueLink, { input: { selectionId, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
+    return { url: `${origin}/selection/${issued.link.hash1}/${issued.hash2}`, id: issued.link.id };
+  }
+
+  async function buy(page: Page, email: string) {
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByRole('button', { name: 'Save details' }).click();
+    await page.getByText(`Saved: ${email}`).waitFor();
+    await page.getByRole('button', { name: 'Place order' }).click();
+  }
+
+  it('shows the copy, keeps price-locked lines from growing, places the order once, and shows the same claim after a reload', async () => {
+    const { url, id } = await link([{ sku: 'TEE-S', quantity: 2 }, { sku: 'MUG', quantity: 1, unitPrice: '50.00' }]);
+    const page = await person();
+    await page.goto(url);
+
+    const items = page.getByRole('table', { name: 'Items' });
+    await expect.poll(() => items.getByRole('row').count()).toBe(3);
+    await items.getByText('T-shirt S').waitFor();
+    await items.getByText('SKU MUG · special price').waitFor();
+    await items.getByText('SEK 298.00').waitFor();
+    // The special-price line can be lowered or removed, never increased.
+    expect(await page.getByRole('button', { name: 'More Mug' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'More T-shirt S' }).click();
+    await page.getByLabel('Quantity of T-shirt S').getByText('3').waitFor();
+    const totals = page.getByRole('table', { name: 'Totals' });
+    // 3 × 149.00 + 50.00 = 497.00, shipping to SE 49.00, tax 25 % of 546.00 = 136.50.
+    await totals.getByText('SEK 682.50').waitFor();
+    await page.screenshot({ path: `${SHOTS}/checkout-copy.png`, fullPage: true });
+
+    await buy(page, 'first@example.com');
+    await page.getByRole('heading', { name: /Thank you! Order .+ is placed\./ }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/checkout-confirmation.png`, fullPage: true });
+
+    await page.reload();
+    await page.getByRole('heading', { name: /Thank you! Order .+ is placed\./ }).waitFor();
+    expect(await db().claim.count({ where: { linkId: id } })).toBe(1);
+    expect(await db().order.count({ where: { linkId: id } })).toBe(1);
+
+    // Someone opening the link afterwards is told it was used.
+    const later = await person();
+    await later.goto(url);
+    await later.getByRole('alert').getByText('This link has already been used for a purchase.').waitFor();
+    await later.screenshot({ path: `${SHOTS}/checkout-link-used.png`, fullPage: true });
+  });
+
+  it('tells the second of two early claimants, with stock for one, what is out of stock', async () => {
+    const { importCatalog } = await t.admin(ImportCatalog, { input: { products: [{ code: 'LAST', name: 'Last one', variants: [{ sku: 'LAST-1', name: 'Last one', prices: [{ pricelistCode: 'SEK', amount: '10.00' }], stock: [{ warehouseCode: 'W1', quantity: 1 }] }] }] } });
+    expect(importCatalog.__typename).toBe('ImportCatalogSuccess');
+    const { url } = await link([{ sku: 'LAST-1', quantity: 1 }]);
+    const [first, second] = [await person(), await person()];
+    await first.goto(url);
+    await second.goto(url);
+    await first.getByText('Last one').waitFor();
+    await second.getByText('Last one').waitFor();
+
+    await buy(first, 'early@example.com');
+    await first.getByRole('heading', { name: /Thank you!/ }).waitFor();
+    await buy(second, 'late@example.com');
+    await second.getByRole('alert').getByText('Not enough in stock: LAST-1 (none left, you asked for 1).').waitFor();
+    await second.screenshot({ path: `${SHOTS}/checkout-out-of-stock.png`, fullPage: true });
+  });
+});

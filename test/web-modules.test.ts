@@ -1,0 +1,46 @@
+// The pages' small pure modules (web/src): money formatting and the sentences for typed errors.
+import { describe, expect, it } from 'vitest';
+import { sentenceFor } from '../web/src/errors.js';
+import { formatMoney } from '../web/src/money.js';
+
+/** Intl separates with no-break spaces; the tests write ordinary ones. */
+const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
+
+describe('formatMoney', () => {
+  it('formats the API\'s decimal string for the locale, with the fraction digits it was given', () => {
+    expect(plain(formatMoney('1234.50', 'SEK', 'en-US'))).toBe('SEK 1,234.50');
+    expect(plain(formatMoney('1234.50', 'SEK', 'sv-SE'))).toBe('1 234,50 kr');
+    expect(plain(formatMoney('0.000', 'KWD', 'en-US'))).toBe('KWD 0.000');
+    expect(plain(formatMoney('2000', 'JPY', 'en-US'))).toBe('¥2,000');
+  });
+
+  it('never rounds through a float: 17 significant digits stay exact', () => {
+    expect(formatMoney('12345678901234567.89', 'USD', 'en-US')).toBe('$12,345,678,901,234,567.89');
+    expect(formatMoney('-0.10', 'EUR', 'en-US')).toBe('-€0.10');
+  });
+});
+
+describe('sentenceFor', () => {
+  it('says what each refusal means for the customer', () => {
+    expect(sentenceFor({ code: 'LINK_USED', message: 'x' })).toBe('This link has already been used for a purchase.');
+    expect(sentenceFor({ code: 'LINK_EXPIRED', message: 'x' })).toBe('This link has expired. Ask the shop for a new one.');
+    expect(sentenceFor({ code: 'PRICE_LOCKED', message: 'x' })).toBe('This line has a special price: its quantity cannot be increased.');
+    expect(sentenceFor({ code: 'SHIPPING_UNAVAILABLE', message: 'x', countryCode: 'DK' })).toBe('We do not ship to DK for this order.');
+  });
+
+  it('names the SKUs that are short and what is left', () => {
+    const shortages = [{ sku: 'TEE-S', requested: 3, available: 1 }, { sku: 'MUG', requested: 1, available: 0 }];
+    expect(sentenceFor({ code: 'OUT_OF_STOCK', message: 'x', shortages })).toBe('Not enough in stock: TEE-S (only 1 left, you asked for 3); MUG (none left, you asked for 1).');
+  });
+
+  it('gives the wait of a rate limit in seconds or whole minutes', () => {
+    expect(sentenceFor({ code: 'RATE_LIMITED', message: 'x', retryAfterSeconds: 1 })).toBe('Too many attempts from this connection. Try again in 1 second.');
+    expect(sentenceFor({ code: 'RATE_LIMITED', message: 'x', retryAfterSeconds: 900 })).toBe('Too many attempts from this connection. Try again in 15 minutes.');
+    expect(sentenceFor({ code: 'RATE_LIMITED', message: 'x', retryAfterSeconds: 61 })).toBe('Too many attempts from this connection. Try again in 2 minutes.');
+  });
+
+  it('falls back to the API\'s own message for a code it does not know, and for VALIDATION', () => {
+    expect(sentenceFor({ code: 'SOMETHING_NEW', message: 'Something new happened' })).toBe('Something new happened');
+    expect(sentenceFor({ code: 'VALIDATION', message: 'Must not be empty' })).toBe('Must not be empty');
+  });
+});

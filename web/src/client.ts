@@ -1,0 +1,39 @@
+// urql clients for the pages: GraphQL over HTTP on this server's /graphql, credentials in
+// headers (a storefront's session token, an admin's key), and graphql-ws for subscriptions.
+import { createClient as createSocketClient } from 'graphql-ws';
+import { Client, cacheExchange, fetchExchange, subscriptionExchange } from 'urql';
+
+/** A storefront's client: `token()` is read for every request (it is known only after the claim). */
+export function storefrontClient(token: () => string | null): Client {
+  return new Client({
+    url: '/graphql',
+    exchanges: [cacheExchange, fetchExchange],
+    fetchOptions: (): RequestInit => {
+      const held = token();
+      return { headers: held ? { 'x-session-token': held } : ({} as Record<string, string>) };
+    },
+  });
+}
+
+/** An admin's client: the key as Bearer over HTTP and as connectionParams over graphql-ws. */
+export function adminClient(key: string): Client {
+  const sockets = createSocketClient({
+    url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
+    connectionParams: { authorization: `Bearer ${key}` },
+    retryAttempts: Infinity,
+    shouldRetry: () => true,
+  });
+  return new Client({
+    url: '/graphql',
+    exchanges: [
+      cacheExchange,
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription: (request) => ({
+          subscribe: (sink) => ({ unsubscribe: sockets.subscribe({ ...request, query: request.query ?? '' }, sink) }),
+        }),
+      }),
+    ],
+    fetchOptions: { headers: { authorization: `Bearer ${key}` } },
+  });
+}

@@ -1,0 +1,41 @@
+// The API's typed refusals as sentences a customer or an admin can act on. The pages show the
+// sentence next to the control that caused it; the code decides the words, never the message.
+
+/** What the pages read of an error: every result union's errors implement `Error { message code }`. */
+export interface ApiError {
+  code: string;
+  message: string;
+  retryAfterSeconds?: number | null;
+  shortages?: readonly { sku: string; requested: number; available: number }[] | null;
+  countryCode?: string | null;
+}
+
+const SENTENCES: Record<string, (error: ApiError) => string> = {
+  LINK_NOT_FOUND: () => 'This link does not work: check that you copied all of it.',
+  LINK_USED: () => 'This link has already been used for a purchase.',
+  LINK_EXPIRED: () => 'This link has expired. Ask the shop for a new one.',
+  LINK_REVOKED: () => 'This link was withdrawn by the shop. Ask them for a new one.',
+  RATE_LIMITED: (error) => `Too many attempts from this connection. Try again in ${waitText(error.retryAfterSeconds ?? 60)}.`,
+  OUT_OF_STOCK: (error) =>
+    `Not enough in stock: ${(error.shortages ?? []).map((s) => `${s.sku} (${s.available === 0 ? 'none left' : `only ${s.available} left`}, you asked for ${s.requested})`).join('; ')}.`,
+  PRICE_LOCKED: () => 'This line has a special price: its quantity cannot be increased.',
+  SELECTION_LOCKED: () => 'The items of this order are fixed by the shop and cannot be changed.',
+  SHIPPING_UNAVAILABLE: (error) => `We do not ship to ${error.countryCode ?? 'that country'} for this order.`,
+  SELECTION_CLOSED: () => 'This order has already been placed.',
+  SELECTION_EMPTY: () => 'There is nothing to order yet.',
+  IDEMPOTENCY_CONFLICT: () => 'This order attempt was already used for another order. Reload the page and try again.',
+  VALIDATION: (error) => error.message,
+  NOT_FOUND: () => 'This could not be found any more. Reload the page.',
+  FORBIDDEN: () => 'You are not allowed to do this.',
+};
+
+function waitText(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+/** The sentence for a typed error; its own message for a code this page does not know. */
+export function sentenceFor(error: ApiError): string {
+  return SENTENCES[error.code]?.(error) ?? error.message;
+}
