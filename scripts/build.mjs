@@ -59,7 +59,16 @@ export async function buildWeb({ ifStale = false } = {}) {
   generate(true);
   const started = performance.now();
   const { build: vite } = await import('vite');
-  await vite({ configFile: join(web, 'vite.config.ts') });
+  // Vite compiles for production only under NODE_ENV=production (or unset); a test that starts
+  // the server (NODE_ENV=test) must not get React's development JSX into the served pages.
+  const environment = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await vite({ configFile: join(web, 'vite.config.ts'), mode: 'production' });
+  } finally {
+    if (environment === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = environment;
+  }
   console.log(`✔ Built the pages (/admin, /selection/…) into web/dist/ in ${Math.round(performance.now() - started)}ms`);
 }
 

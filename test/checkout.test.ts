@@ -20,6 +20,8 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
   let origin: string;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  /** Uncaught errors in any page: none is expected. */
+  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -41,6 +43,7 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
     const page = await context.newPage();
     page.setDefaultTimeout(120_000);
     await offline(page, origin);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
     return page;
   }
 
@@ -78,6 +81,13 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
     await totals.getByText('SEK 682.50').waitFor();
     await page.screenshot({ path: `${SHOTS}/checkout-copy.png`, fullPage: true });
 
+    // The market serves SE, NO and DK; it has no shipping to DK, so DK cannot be chosen.
+    const country = page.getByLabel('Ship to');
+    expect(await country.getByRole('option', { name: 'Denmark (no delivery)' }).isDisabled()).toBe(true);
+    await country.selectOption('NO');
+    // Shipping to NO 99.00; tax 25 % of 596.00 = 149.00.
+    await totals.getByText('SEK 745.00').waitFor();
+
     await buy(page, 'first@example.com');
     await page.getByRole('heading', { name: /Thank you! Order .+ is placed\./ }).waitFor();
     await page.screenshot({ path: `${SHOTS}/checkout-confirmation.png`, fullPage: true });
@@ -92,6 +102,7 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
     await later.goto(url);
     await later.getByRole('alert').getByText('This link has already been used for a purchase.').waitFor();
     await later.screenshot({ path: `${SHOTS}/checkout-link-used.png`, fullPage: true });
+    expect(pageErrors).toEqual([]);
   });
 
   it('tells the second of two early claimants, with stock for one, what is out of stock', async () => {
@@ -109,5 +120,6 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
     await buy(second, 'late@example.com');
     await second.getByRole('alert').getByText('Not enough in stock: LAST-1 (none left, you asked for 1).').waitFor();
     await second.screenshot({ path: `${SHOTS}/checkout-out-of-stock.png`, fullPage: true });
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -597,6 +597,27 @@ describe.each(['ORDERED', 'DELETED'] as const)('a %s selection', (status) => {
 
 // ---------------------------------------------------------------- setShippingCountry
 
+const SelCountries = graphql(`
+  query SelCountries($id: ID!) {
+    selection(id: $id) { countryCode availableCountries { code shippable } }
+  }
+`);
+
+describe('availableCountries', () => {
+  it('lists the market\'s countries, shippable where setShippingCountry accepts them, for the session and the admin alike', async () => {
+    const selectionId = await createSelection(t);
+    const session = asSession(await handToSession(selectionId));
+    const expected = { countryCode: 'SE', availableCountries: [{ code: 'SE', shippable: true }, { code: 'NO', shippable: true }, { code: 'DK', shippable: false }] };
+    expect((await t.data(SelCountries, { id: selectionId }, session)).selection).toEqual(expected);
+    expect((await t.data(SelCountries, { id: selectionId }, asAdmin)).selection).toEqual(expected);
+    // The same rule decides: every shippable country is accepted, every other refused.
+    for (const { code, shippable } of expected.availableCountries) {
+      const answer = await setCountry({ selectionId, countryCode: code }, session);
+      expect(answer.__typename).toBe(shippable ? 'SetShippingCountrySuccess' : 'ShippingUnavailableError');
+    }
+  });
+});
+
 describe('setShippingCountry', () => {
   it('changes the country within the market; market, pricelist and unit prices stay, shipping follows', async () => {
     const selectionId = await createSelection(t);

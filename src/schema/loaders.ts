@@ -15,6 +15,8 @@ export interface Loaders {
   charges: DataLoader<string, Charges>;
   /** Currencies of selections, by id. */
   currencies: Currencies;
+  /** The countries with a shipping rate, by "marketId|pricelistId". */
+  ratedCountries: DataLoader<string, ReadonlySet<string>>;
 }
 
 /**
@@ -70,5 +72,15 @@ export function createLoaders(): Loaders {
       return keys.map((key) => byKey.get(key) ?? { shippingRate: null, taxRate: null });
     }),
     currencies: createCurrencies(),
+    ratedCountries: new DataLoader(async (keys) => {
+      const parts = keys.map((key) => key.split('|') as [string, string]);
+      const rows = await db().shippingRate.findMany({
+        where: { OR: parts.map(([marketId, pricelistId]) => ({ marketId, pricelistId })) },
+        select: { marketId: true, pricelistId: true, countryCode: true },
+      });
+      const byKey = new Map<string, Set<string>>(keys.map((key) => [key, new Set()]));
+      for (const row of rows) byKey.get(`${row.marketId}|${row.pricelistId}`)?.add(row.countryCode);
+      return keys.map((key) => byKey.get(key)!);
+    }),
   };
 }

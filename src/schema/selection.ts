@@ -7,7 +7,7 @@ import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, Validat
 import { computeTotals } from '../services/money.js';
 import {
   addSelectionItem, createSelection, removeSelectionItem, setCustomer, setShippingCountry, updateSelectionItem,
-  visibleSelection,
+  ships, visibleSelection,
 } from '../services/selection.js';
 import { LIMITS } from '../services/validate.js';
 import { adminOnly, builder, noRow, ownerOrAdmin } from './builder.js';
@@ -95,6 +95,14 @@ export const SelectionItem = builder.prismaObject('SelectionItem', {
   }),
 });
 
+const ShippingCountry = builder.objectRef<{ code: string; shippable: boolean }>('ShippingCountry').implement({
+  description: 'A country of a selection\'s market.',
+  fields: (t) => ({
+    code: t.exposeString('code', { description: 'ISO-3166 alpha-2 code.' }),
+    shippable: t.exposeBoolean('shippable', { description: 'The selection can be shipped here: the market has a shipping rate for it in the selection\'s pricelist.' }),
+  }),
+});
+
 const ITEM_ORDER = [{ createdAt: 'asc' as const }, { id: 'asc' as const }];
 
 export const Selection = builder.prismaObject('Selection', {
@@ -110,6 +118,16 @@ export const Selection = builder.prismaObject('Selection', {
       resolve: (selection) => selection.pricelist.currency,
     }),
     countryCode: t.exposeString('countryCode', { description: 'Shipping country.' }),
+    availableCountries: t.field({
+      type: [ShippingCountry],
+      description: 'The countries of its market, each saying whether this selection can be shipped there (a shipping rate in its pricelist): what setShippingCountry accepts.',
+      extensions: { items: LIMITS.marketCountries },
+      select: { marketId: true, pricelistId: true, market: { select: { countries: true } } },
+      resolve: async (selection, _args, ctx) => {
+        const rated = await ctx.loaders.ratedCountries.load(`${selection.marketId}|${selection.pricelistId}`);
+        return selection.market.countries.map((code) => ({ code, shippable: ships(selection.market.countries, rated, code) }));
+      },
+    }),
     customer: t.field({
       type: Customer,
       nullable: true,

@@ -56,6 +56,14 @@ async function lockForChange(tx: Tx, caller: Caller, id: string, changesItems: b
  * market's warehouses in allocation order. Refuses (SHIPPING_UNAVAILABLE) a country the
  * market does not serve or has no shipping price for in the pricelist.
  */
+/**
+ * The rule of shipping: a selection can go to a country when its market serves the country and
+ * has a shipping rate for it in the selection's pricelist.
+ */
+export function ships(marketCountries: readonly string[], ratedCountries: ReadonlySet<string>, countryCode: string): boolean {
+  return marketCountries.includes(countryCode) && ratedCountries.has(countryCode);
+}
+
 export async function requireShipping(
   tx: Tx,
   marketId: string,
@@ -72,7 +80,7 @@ export async function requireShipping(
     },
   });
   const shipping = market.shipping[0];
-  if (!market.countries.includes(countryCode) || !shipping) throw new ShippingUnavailable(countryCode, market.code);
+  if (!shipping || !ships(market.countries, new Set([countryCode]), countryCode)) throw new ShippingUnavailable(countryCode, market.code);
   return { shippingRate: shipping.amount, warehouseIds: market.warehouses.map((w) => w.warehouseId) };
 }
 

@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { storefrontClient } from '../client';
+import { CountrySelect } from '../components/CountrySelect';
 import { CustomerForm } from '../components/CustomerForm';
 import { OrderConfirmation } from '../components/OrderConfirmation';
 import { PlaceOrder } from '../components/PlaceOrder';
@@ -31,6 +32,7 @@ const ClaimedSelection = graphql(`
       status
       ...SelectionLines_selection
       ...CustomerForm_selection
+      ...CountrySelect_selection
       totals { ...Totals_totals }
     }
   }
@@ -59,10 +61,12 @@ export function Checkout(props: { hash1: string; hash2: string }) {
   const [claimed, setClaimed] = useState<Claimed>({ kind: 'claiming' });
   const [orderId, setOrderId] = useState<string | null>(kept(props.hash1)?.orderId ?? null);
 
+  // One claim per page load: React may run an effect twice (StrictMode), a claim must not.
+  const started = useRef(false);
   useEffect(() => {
-    let current = true;
+    if (started.current) return;
+    started.current = true;
     void client.mutation(Claim, { input: { hash1: props.hash1, hash2: props.hash2 } }).toPromise().then((result) => {
-      if (!current) return;
       const answer = result.data?.claimSelection;
       if (!answer) return setClaimed({ kind: 'refused', sentence: 'The shop could not be reached. Reload the page to try again.' });
       if (answer.__typename === 'ClaimSelectionSuccess') {
@@ -72,9 +76,6 @@ export function Checkout(props: { hash1: string; hash2: string }) {
       }
       setClaimed({ kind: 'refused', sentence: sentenceFor(answer as ApiError) });
     });
-    return () => {
-      current = false;
-    };
   }, [client, props.hash1, props.hash2]);
 
   const placed = (order: { id: string }) => {
@@ -103,6 +104,7 @@ function ClaimedCheckout(props: { selectionId: string; orderId: string | null; o
   return (
     <>
       <SelectionLines selection={selection} />
+      <CountrySelect selection={selection} />
       <Totals totals={selection.totals} />
       <CustomerForm selection={selection} />
       {selection.status === 'OPEN' ? <PlaceOrder selectionId={selection.id} onPlaced={props.onPlaced} /> : <p>This order has already been placed.</p>}
