@@ -88,6 +88,12 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
     // Shipping to NO 99.00; tax 25 % of 596.00 = 149.00.
     await totals.getByText('SEK 745.00').waitFor();
 
+    // A product of the pricelist, found by name, joins at the list price: 149.00 more, and tax.
+    await page.getByLabel('Add a product').fill('t-shirt m');
+    await page.getByRole('button', { name: 'Add T-shirt M' }).click();
+    await items.getByText('T-shirt M').waitFor();
+    await totals.getByText('SEK 931.25').waitFor();
+
     await buy(page, 'first@example.com');
     await page.getByRole('heading', { name: /Thank you! Order .+ is placed\./ }).waitFor();
     await page.screenshot({ path: `${SHOTS}/checkout-confirmation.png`, fullPage: true });

@@ -618,6 +618,33 @@ describe('availableCountries', () => {
   });
 });
 
+const SelOffers = graphql(`
+  query SelOffers($id: ID!, $search: String, $first: Int) {
+    selection(id: $id) { offers(search: $search, first: $first) { unitPrice { amount currency } variant { sku name } } }
+  }
+`);
+
+describe('offers', () => {
+  it('lists what the selection can add, priced in its pricelist, found by SKU or name in any case', async () => {
+    const selectionId = await createSelection(t);
+    const session = asSession(await handToSession(selectionId));
+    const offers = async (search: string | null, first?: number) => (await t.data(SelOffers, { id: selectionId, search, first }, session)).selection?.offers;
+    const tee = (size: string) => ({ unitPrice: sek('149.00'), variant: { sku: `TEE-${size}`, name: `T-shirt ${size}` } });
+    expect(await offers('tee')).toEqual([tee('M'), tee('S')]);
+    expect(await offers('T-SHIRT s')).toEqual([tee('S')]);
+    expect(await offers('mug')).toEqual([{ unitPrice: sek('89.50'), variant: { sku: 'MUG', name: 'Mug' } }]);
+    expect((await offers(null))?.map((offer) => offer.variant.sku)).toEqual(['MUG', 'TEE-M', 'TEE-S']);
+    expect(await offers('', 1)).toHaveLength(1);
+    expect(await offers('nothing like it')).toEqual([]);
+  });
+
+  it('refuses a search over 100 characters with a GraphQL error', async () => {
+    const selectionId = await createSelection(t);
+    const response = await t.request(SelOffers, { id: selectionId, search: 'x'.repeat(101) }, asAdmin);
+    expect(response.errors?.[0]).toMatchObject({ message: 'search is at most 100 characters', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+});
+
 describe('setShippingCountry', () => {
   it('changes the country within the market; market, pricelist and unit prices stay, shipping follows', async () => {
     const selectionId = await createSelection(t);

@@ -5,6 +5,7 @@ import { importCatalog, setStock } from '../services/catalog.js';
 import { LIMITS } from '../services/validate.js';
 import { adminOnly, builder, pageSize } from './builder.js';
 import { resultErrors } from './errors.js';
+import { Money } from './money.js';
 
 export const Warehouse = builder.prismaObject('Warehouse', {
   description: 'A stock location.',
@@ -64,6 +65,21 @@ export const Product = builder.prismaObject('Product', {
         first: t.arg.int({ required: false, defaultValue: LIMITS.variantsPerProduct, description: `How many variants, at most ${LIMITS.variantsPerProduct}.` }),
       },
       query: ({ first }) => ({ orderBy: { sku: 'asc' }, take: pageSize(first, LIMITS.variantsPerProduct, LIMITS.variantsPerProduct) }),
+    }),
+  }),
+});
+
+export const Offer = builder.prismaObject('Price', {
+  name: 'Offer',
+  select: { variantId: true },
+  description: 'A variant and its price in one pricelist: what a selection can add.',
+  fields: (t) => ({
+    variant: t.relation('variant', { description: 'The variant.' }),
+    unitPrice: t.field({
+      type: Money,
+      description: 'Its price in the pricelist, net of tax.',
+      select: { amount: true, pricelist: { select: { currency: true } } },
+      resolve: (price) => ({ amount: price.amount, currency: price.pricelist.currency }),
     }),
   }),
 });

@@ -1,5 +1,6 @@
 // Customers, selections (carts) and their items, with the queries and mutations on them.
 import { createHash } from 'node:crypto';
+import { GraphQLError } from 'graphql';
 import type { Caller } from '../auth/caller.js';
 import { db } from '../db/client.js';
 import { SelectionStatus as SelectionStatusValues } from '../generated/prisma/enums.js';
@@ -10,7 +11,8 @@ import {
   ships, visibleSelection,
 } from '../services/selection.js';
 import { LIMITS } from '../services/validate.js';
-import { adminOnly, builder, noRow, ownerOrAdmin } from './builder.js';
+import { adminOnly, builder, noRow, ownerOrAdmin, pageSize } from './builder.js';
+import { OFFERS_PAGE, OFFER_SEARCH_LENGTH, offersOf } from '../services/catalog.js';
 import { resultErrors } from './errors.js';
 import { shippingKey } from './loaders.js';
 import { Money, SelectionTotals } from './money.js';
@@ -118,6 +120,27 @@ export const Selection = builder.prismaObject('Selection', {
       resolve: (selection) => selection.pricelist.currency,
     }),
     countryCode: t.exposeString('countryCode', { description: 'Shipping country.' }),
+    offers: t.prismaField({
+      type: ['Price'],
+      description: `What can be added to it: variants priced in its pricelist, by SKU, whose SKU or name contains \`search\` (any case; every variant when empty). Adding is still refused when the selection is locked.`,
+      extensions: { items: OFFERS_PAGE.max },
+      args: {
+        search: t.arg.string({ required: false, description: `Part of a SKU or a name, at most ${OFFER_SEARCH_LENGTH} characters.` }),
+        first: t.arg.int({ required: false, defaultValue: OFFERS_PAGE.default, description: `How many offers, at most ${OFFERS_PAGE.max}.` }),
+      },
+      select: { pricelistId: true },
+      resolve: (query, selection, { search, first }) => {
+        if ((search ?? '').length > OFFER_SEARCH_LENGTH) {
+          throw new GraphQLError(`search is at most ${OFFER_SEARCH_LENGTH} characters`, { extensions: { code: 'BAD_USER_INPUT' } });
+        }
+        return db().price.findMany({
+          ...query,
+          where: offersOf(selection.pricelistId, search),
+          orderBy: { variant: { sku: 'asc' } },
+          take: pageSize(first, OFFERS_PAGE.default, OFFERS_PAGE.max),
+        });
+      },
+    }),
     availableCountries: t.field({
       type: [ShippingCountry],
       description: 'The countries of its market, each saying whether this selection can be shipped there (a shipping rate in its pricelist): what setShippingCountry accepts.',

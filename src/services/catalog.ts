@@ -295,3 +295,22 @@ export async function setStock(input: SetStockInput): Promise<SetStockInput> {
   });
   return input;
 }
+
+/** Offers listed at once at most. */
+export const OFFERS_PAGE = { default: 20, max: 50 } as const;
+
+/** The longest search for offers, in characters. */
+export const OFFER_SEARCH_LENGTH = 100;
+
+/**
+ * What a selection may add: the variants priced in its pricelist whose SKU or name contains
+ * `search` (any case; all of them when it is empty), by SKU.
+ */
+export function offersOf(pricelistId: string, search: string | null | undefined): Prisma.PriceWhereInput {
+  const text = (search ?? '').trim();
+  if (text === '') return { pricelistId };
+  return {
+    pricelistId,
+    variant: { OR: [{ sku: { contains: text, mode: 'insensitive' } }, { name: { contains: text, mode: 'insensitive' } }] },
+  };
+}

@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { storefrontClient } from '../client';
+import { AddProduct } from '../components/AddProduct';
 import { CountrySelect } from '../components/CountrySelect';
 import { CustomerForm } from '../components/CustomerForm';
 import { OrderConfirmation } from '../components/OrderConfirmation';
@@ -30,6 +31,7 @@ const ClaimedSelection = graphql(`
     selection(id: $id) {
       id
       status
+      locked
       ...SelectionLines_selection
       ...CustomerForm_selection
       ...CountrySelect_selection
@@ -104,6 +106,7 @@ function ClaimedCheckout(props: { selectionId: string; orderId: string | null; o
   return (
     <>
       <SelectionLines selection={selection} />
+      {selection.status === 'OPEN' && !selection.locked ? <AddProduct selectionId={selection.id} /> : null}
       <CountrySelect selection={selection} />
       <Totals totals={selection.totals} />
       <CustomerForm selection={selection} />
