@@ -22,6 +22,18 @@ async function main() {
   opening.catch(() => {}); // awaited below; a failure is reported there
   const { buildApp } = await import('./app.js');
   const database = await opening;
+  // Nobody could sign in: production refuses to start; a development start makes a key and
+  // prints the dashboard's sign-in link with it (as Jupyter prints its token link).
+  const { anyAdminKey, createFirstRunKey } = await import('./auth/admin-key.js');
+  let firstRunKey: string | null = null;
+  if (!(await anyAdminKey(config.adminApiKey))) {
+    if (config.production) {
+      await database.close();
+      console.error('[linkcart] no admin key: set ADMIN_API_KEY (at least 32 characters) or create one with `npm run admin:key -- --name <name>`, then start again');
+      process.exit(2);
+    }
+    firstRunKey = await createFirstRunKey();
+  }
   const app = await buildApp(config, { database, log });
   const stopAll = async () => {
     await app.stop();
@@ -35,7 +47,12 @@ async function main() {
     throw error;
   }
   log(`GraphQL on ${url}/graphql (HTTP, SSE and graphql-ws)${config.production ? '' : ' — GraphiQL in the browser'}`);
-  if (!config.adminApiKey) log('no ADMIN_API_KEY set: create a key with `npm run admin:key -- --name <name>`');
+  if (firstRunKey) {
+    log('no admin key existed, so this development start made one; it is shown only now. Sign in to the dashboard at:');
+    log(`  ${config.publicUrl}/admin#key=${firstRunKey}`);
+  } else {
+    log(`dashboard: ${config.publicUrl}/admin (sign in with an admin key${config.adminApiKey ? ', e.g. ADMIN_API_KEY' : ''})`);
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

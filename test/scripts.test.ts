@@ -1,5 +1,5 @@
 // The commands the README names, run as a user runs them.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -78,5 +78,62 @@ describe('npm run db:migration', () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('usage: npm run db:migration -- <name>');
     }
+  });
+});
+
+describe('npm start and its admin key', () => {
+  const fresh = () => mkdtempSync(join(tmpdir(), 'linkcart-start-'));
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Starts dist/server.js until `until` matches its output (then SIGTERM) or it exits. */
+  function start(extra: Record<string, string>, until: RegExp): Promise<{ code: number | null; output: string }> {
+    return new Promise((done) => {
+      const child = spawn(process.execPath, [resolve(root, 'dist/server.js')], { cwd: root, env: { ...env, PORT: '0', ...extra } });
+      let output = '';
+      const read = (chunk: Buffer) => {
+        output += String(chunk);
+        if (until.test(output)) child.kill('SIGTERM');
+      };
+      child.stdout.on('data', read);
+      child.stderr.on('data', read);
+      child.on('exit', (code) => done({ code, output }));
+    });
+  }
+
+  it('makes a key at a first development start and prints the dashboard sign-in link with it, once', async () => {
+    const dataDir = fresh();
+    dirs.push(dataDir);
+    const first = await start({ DATA_DIR: dataDir, PUBLIC_URL: 'http://shop.test' }, /dashboard: |#key=\S+\n/);
+    const key = /http:\/\/shop\.test\/admin#key=(lc_admin_[A-Za-z0-9_-]{43})\n/.exec(first.output)?.[1];
+    expect(key, first.output).toBeDefined();
+    expect(first.output).toContain('shown only now');
+
+    const app = await buildApp(loadConfig({ DATA_DIR: dataDir, PORT: '0' }));
+    try {
+      const response = await app.yoga.fetch('http://linkcart.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: '{ markets { edges { cursor } } }' }),
+      });
+      expect(await response.json()).toEqual({ data: { markets: { edges: [] } } });
+    } finally {
+      await app.stop();
+    }
+
+    const again = await start({ DATA_DIR: dataDir, PUBLIC_URL: 'http://shop.test' }, /dashboard: /);
+    expect(again.output).toContain('dashboard: http://shop.test/admin (sign in with an admin key)');
+    expect(again.output).not.toContain('#key=');
+  });
+
+  it('refuses a production start with no admin key at all, saying how to make one', async () => {
+    const dataDir = fresh();
+    dirs.push(dataDir);
+    const result = await start({ DATA_DIR: dataDir, NODE_ENV: 'production' }, /dashboard: /);
+    expect(result.code).toBe(2);
+    expect(result.output).toContain('no admin key: set ADMIN_API_KEY');
+    expect(result.output).not.toContain('#key=');
   });
 });

@@ -13,3 +13,16 @@ export async function createAdminKey(name: string): Promise<string> {
   await db().adminKey.create({ data: { name, digest: digest(key) } });
   return key;
 }
+
+/** Whether an admin can sign in at all: ADMIN_API_KEY is set, or a stored key is not revoked. */
+export async function anyAdminKey(bootstrapKey: string | undefined): Promise<boolean> {
+  return Boolean(bootstrapKey) || (await db().adminKey.count({ where: { revokedAt: null } })) > 0;
+}
+
+/**
+ * The key of a first development start, when no admin key exists: stored like any other (named
+ * "development-<time>"), and returned this once so that the start can print a sign-in link.
+ */
+export async function createFirstRunKey(now: Date = new Date()): Promise<string> {
+  return createAdminKey(`development-${now.toISOString().replace(/\D/g, '').slice(0, 14)}`);
+}
