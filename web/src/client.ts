@@ -1,6 +1,7 @@
 // urql clients for the pages: GraphQL over HTTP on this server's /graphql, credentials in
 // headers (a storefront's session token, an admin's key), and graphql-ws for subscriptions.
 import { createClient as createSocketClient } from 'graphql-ws';
+import type { Client as SocketClient } from 'graphql-ws';
 import { Client, cacheExchange, fetchExchange, subscriptionExchange } from 'urql';
 
 /** A storefront's client: `token()` is read for every request (it is known only after the claim). */
@@ -15,15 +16,16 @@ export function storefrontClient(token: () => string | null): Client {
   });
 }
 
-/** An admin's client: the key as Bearer over HTTP and as connectionParams over graphql-ws. */
-export function adminClient(key: string): Client {
+/** An admin's clients: urql with the key as Bearer over HTTP, and graphql-ws with it as connectionParams. */
+export function adminClient(key: string): { client: Client; sockets: SocketClient } {
   const sockets = createSocketClient({
     url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
     connectionParams: { authorization: `Bearer ${key}` },
+    // A dropped socket is reopened, again and again, a little later each time.
     retryAttempts: Infinity,
     shouldRetry: () => true,
   });
-  return new Client({
+  const client = new Client({
     url: '/graphql',
     exchanges: [
       cacheExchange,
@@ -36,4 +38,5 @@ export function adminClient(key: string): Client {
     ],
     fetchOptions: { headers: { authorization: `Bearer ${key}` } },
   });
+  return { client, sockets };
 }

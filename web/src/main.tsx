@@ -2,6 +2,7 @@
 // dashboard. The server answers both paths with this one page.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { Admin } from './pages/Admin';
 import { Checkout } from './pages/Checkout';
 import { NotFound } from './pages/NotFound';
 import './styles.css';
@@ -9,6 +10,7 @@ import './styles.css';
 function Page() {
   const link = /^\/selection\/([^/]+)\/([^/]+)\/?$/.exec(location.pathname);
   if (link) return <Checkout hash1={decodeURIComponent(link[1]!)} hash2={decodeURIComponent(link[2]!)} />;
+  if (/^\/admin\/?$/.test(location.pathname)) return <Admin />;
   return <NotFound />;
 }
 

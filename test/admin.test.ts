@@ -1,0 +1,108 @@
+// The admin dashboard in a real browser, beside a customer: the admin signs in, builds a
+// selection with a custom-priced line, issues a locked link without shipping through the
+// dialog and copies its URL; the customer buys through it; the admin's links table shows the
+// claim and the purchase live, without a reload. One browser context per person.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasBrowser, launchBrowser, offline } from './helpers/browser.js';
+import { ADMIN_KEY, startTestApp } from './helpers/app.js';
+import type { TestApp } from './helpers/app.js';
+import { seedCatalog } from './helpers/fixtures.js';
+
+const SHOTS = resolve(import.meta.dirname, '../test-results/screenshots');
+
+describe.runIf(hasBrowser)('the admin dashboard', () => {
+  let t: TestApp;
+  let origin: string;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    t = await startTestApp();
+    origin = (await t.app.start()).replace('localhost', '127.0.0.1');
+    await seedCatalog(t);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await t?.stop();
+  });
+
+  async function person(): Promise<Page> {
+    const context = await browser.newContext({ locale: 'en-US' });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(120_000);
+    await offline(page, origin);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    return page;
+  }
+
+  it('signs in, builds a selection with a special price, issues a locked link, and sees the customer claim and buy it live', async () => {
+    const admin = await person();
+    await admin.goto(`${origin}/admin`);
+    await admin.getByLabel('Admin key').fill('not-the-key');
+    await admin.getByRole('button', { name: 'Sign in' }).click();
+    await admin.getByRole('alert').getByText('That admin key is not valid: it is unknown or was revoked.').waitFor();
+    await admin.getByLabel('Admin key').fill(ADMIN_KEY);
+    await admin.getByRole('button', { name: 'Sign in' }).click();
+    await admin.getByRole('heading', { name: 'Links', exact: true }).waitFor();
+
+    await admin.getByRole('button', { name: 'New selection' }).click();
+    await admin.getByLabel('Market').selectOption('SE');
+    await admin.getByLabel('Pricelist').selectOption('SEK');
+    await admin.getByLabel('Country').selectOption('SE');
+    await admin.getByRole('button', { name: 'Create selection' }).click();
+
+    await admin.getByLabel('Find a variant').fill('mug');
+    await admin.getByLabel('Special unit price for Mug').fill('50.00');
+    await admin.getByRole('form', { name: 'Add Mug' }).getByRole('button', { name: 'Add' }).click();
+    const lines = admin.getByRole('table', { name: 'Lines' });
+    await lines.getByText('SKU MUG · price-locked').waitFor();
+    await lines.getByText('SEK 50.00').first().waitFor();
+    await admin.screenshot({ path: `${SHOTS}/admin-selection.png`, fullPage: true });
+
+    await admin.getByRole('button', { name: 'Link', exact: true }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Share a link' });
+    await dialog.getByLabel('Lock items').check();
+    await dialog.getByLabel('Ignore shipping').check();
+    await dialog.getByRole('button', { name: 'Issue link' }).click();
+    const copied = await dialog.getByLabel('Link URL').inputValue();
+    expect(copied).toMatch(/\/selection\/[^/]+\/[^/]+$/);
+    await admin.screenshot({ path: `${SHOTS}/admin-link-dialog.png`, fullPage: true });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    await admin.getByRole('button', { name: 'Links', exact: true }).click();
+    const hash1 = new URL(copied).pathname.split('/')[2]!;
+    const row = admin.getByRole('row', { name: `Link ${hash1}` });
+    await row.getByRole('cell', { name: 'ACTIVE' }).waitFor();
+
+    // The customer opens the copied link (on this test server's address) and buys.
+    const customer = await person();
+    await customer.goto(`${origin}${new URL(copied).pathname}`);
+    const items = customer.getByRole('table', { name: 'Items' });
+    await items.getByText('Mug', { exact: true }).waitFor();
+    // Locked: no quantity controls at all; shipping ignored: 0.00; tax 25 % of 50.00.
+    expect(await customer.getByRole('button', { name: /^(More|Fewer|Remove) / }).count()).toBe(0);
+    await customer.getByRole('table', { name: 'Totals' }).getByText('SEK 62.50').waitFor();
+    await row.getByRole('cell', { name: '1', exact: true }).waitFor(); // the claim, live
+    await customer.getByLabel('E-mail').fill('buyer@example.com');
+    await customer.getByRole('button', { name: 'Save details' }).click();
+    await customer.getByText('Saved: buyer@example.com').waitFor();
+    await customer.getByRole('button', { name: 'Place order' }).click();
+    await customer.getByRole('heading', { name: /Thank you!/ }).waitFor();
+
+    // The admin's page, never reloaded, shows the link consumed and the events.
+    await row.getByRole('cell', { name: 'CONSUMED' }).waitFor();
+    const feed = admin.getByRole('list', { name: 'Event feed' });
+    await feed.getByText('CONSUMED').waitFor();
+    await feed.getByText('CLAIMED').waitFor();
+    await admin.screenshot({ path: `${SHOTS}/admin-links-live.png`, fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,108 @@
+import { useState } from 'react';
+import type { FormEvent } from 'react';
+import { useMutation } from 'urql';
+import { graphql } from '../gql';
+import type { ApiError } from '../errors';
+import { sentenceFor } from '../errors';
+
+const Issue = graphql(`
+  mutation AdminIssueLink($input: IssueShareableLinkInput!) {
+    issueShareableLink(input: $input) {
+      __typename
+      ... on Error { code message }
+      ... on ShippingUnavailableError { countryCode }
+      ... on IssueShareableLinkSuccess { url link { id status } }
+    }
+  }
+`);
+
+const Revoke = graphql(`
+  mutation AdminRevokeLink($input: RevokeShareableLinkInput!) {
+    revokeShareableLink(input: $input) {
+      __typename
+      ... on Error { code message }
+      ... on RevokeShareableLinkSuccess { link { id status } }
+    }
+  }
+`);
+
+export interface Issued {
+  id: string;
+  url: string;
+  revoked: boolean;
+}
+
+/**
+ * The "Link" dialog: lock items, ignore shipping, ignore tax, an optional expiry; issues the
+ * link and shows its URL with a copy button. Issuing again warns that the old link stops
+ * working (the API revokes it); the issued link can be revoked here.
+ */
+export function LinkDialog(props: { selectionId: string; issued: Issued | null; onIssued: (issued: Issued) => void; onClose: () => void }) {
+  const [issueState, issue] = useMutation(Issue);
+  const [, revoke] = useMutation(Revoke);
+  const [problem, setProblem] = useState('');
+  const [copied, setCopied] = useState(false);
+  const { issued } = props;
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const expires = String(form.get('expiresAt') ?? '');
+    const result = await issue({
+      input: {
+        selectionId: props.selectionId,
+        lockItems: form.get('lockItems') === 'on',
+        ignoreShipping: form.get('ignoreShipping') === 'on',
+        ignoreTax: form.get('ignoreTax') === 'on',
+        expiresAt: expires ? new Date(expires).toISOString() : null,
+      },
+    });
+    const answer = result.data?.issueShareableLink;
+    if (answer?.__typename === 'IssueShareableLinkSuccess') {
+      setProblem('');
+      setCopied(false);
+      return props.onIssued({ id: answer.link.id, url: answer.url, revoked: false });
+    }
+    setProblem(result.error ? 'The server could not be reached. Try again.' : answer && 'code' in answer ? sentenceFor(answer as ApiError) : '');
+  };
+
+  return (
+    <div className="backdrop">
+      <div role="dialog" aria-modal="true" aria-label="Share a link" className="dialog">
+        <h3>Share a link</h3>
+        <form onSubmit={submit}>
+          <label className="check"><input type="checkbox" name="lockItems" /> Lock items</label>
+          <label className="check"><input type="checkbox" name="ignoreShipping" /> Ignore shipping</label>
+          <label className="check"><input type="checkbox" name="ignoreTax" /> Ignore tax</label>
+          <label>
+            Expires (optional)
+            <input type="datetime-local" name="expiresAt" />
+          </label>
+          {issued && !issued.revoked ? <p className="warning">Issuing again makes the link below stop working.</p> : null}
+          {problem ? <p role="alert" className="problem">{problem}</p> : null}
+          <button type="submit" className="primary" disabled={issueState.fetching}>{issued ? 'Issue a new link' : 'Issue link'}</button>
+        </form>
+        {issued ? (
+          <div className="issued">
+            <label>
+              Link URL
+              <input readOnly value={issued.url} onFocus={(event) => event.target.select()} />
+            </label>
+            <button type="button" onClick={() => void navigator.clipboard.writeText(issued.url).then(() => setCopied(true), () => setCopied(false))}>
+              {copied ? 'Copied' : 'Copy'}
+            </button>
+            {issued.revoked ? <p>This link was revoked.</p> : (
+              <button type="button" onClick={async () => {
+                const result = await revoke({ input: { linkId: issued.id } });
+                const answer = result.data?.revokeShareableLink;
+                if (answer?.__typename === 'RevokeShareableLinkSuccess') props.onIssued({ ...issued, revoked: true });
+                else setProblem(result.error ? 'The server could not be reached. Try again.' : answer && 'code' in answer ? sentenceFor(answer as ApiError) : '');
+              }}>Revoke</button>
+            )}
+          </div>
+        ) : null}
+        <button type="button" className="close" onClick={props.onClose}>Close</button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,83 @@
+import { useState } from 'react';
+import type { FormEvent } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { graphql } from '../gql';
+import type { ApiError } from '../errors';
+import { sentenceFor } from '../errors';
+import { SelectionEditor } from './SelectionEditor';
+
+const Choices = graphql(`
+  query AdminSelectionChoices {
+    markets(first: 50) { edges { node { code name countries } } }
+    pricelists(first: 50) { edges { node { code name currency } } }
+  }
+`);
+
+const Create = graphql(`
+  mutation AdminCreateSelection($input: CreateSelectionInput!) {
+    createSelection(input: $input) {
+      __typename
+      ... on Error { code message }
+      ... on ShippingUnavailableError { countryCode }
+      ... on CreateSelectionSuccess { selection { id } }
+    }
+  }
+`);
+
+/** "Create selection": market, pricelist, country and (optionally) the customer; then its editor. */
+export function SelectionBuilder() {
+  const [{ data, error }] = useQuery({ query: Choices });
+  const [state, create] = useMutation(Create);
+  const [market, setMarket] = useState('');
+  const [selectionId, setSelectionId] = useState<string | null>(null);
+  const [problem, setProblem] = useState('');
+
+  if (selectionId) return <SelectionEditor selectionId={selectionId} onDone={() => setSelectionId(null)} />;
+  const markets = data?.markets.edges.map((edge) => edge.node) ?? [];
+  const pricelists = data?.pricelists.edges.map((edge) => edge.node) ?? [];
+  const countries = markets.find((candidate) => candidate.code === market)?.countries ?? [];
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const value = (name: string) => String(form.get(name) ?? '').trim();
+    const result = await create({
+      input: { marketCode: value('market'), pricelistCode: value('pricelist'), countryCode: value('country'), customerEmail: value('email') || null },
+    });
+    const answer = result.data?.createSelection;
+    if (answer?.__typename === 'CreateSelectionSuccess') return setSelectionId(answer.selection.id);
+    setProblem(result.error ? 'The server could not be reached. Try again.' : answer && 'code' in answer ? sentenceFor(answer as ApiError) : '');
+  };
+
+  return (
+    <form className="panel" onSubmit={submit} aria-label="Create selection">
+      <h2>Create selection</h2>
+      {error ? <p role="alert" className="problem">Markets and pricelists cannot be shown: {error.message}</p> : null}
+      <label>
+        Market
+        <select name="market" required value={market} onChange={(event) => setMarket(event.target.value)}>
+          <option value="">Choose…</option>
+          {markets.map((option) => <option key={option.code} value={option.code}>{option.name} ({option.code})</option>)}
+        </select>
+      </label>
+      <label>
+        Pricelist
+        <select name="pricelist" required>
+          {pricelists.map((option) => <option key={option.code} value={option.code}>{option.name} ({option.currency})</option>)}
+        </select>
+      </label>
+      <label>
+        Country
+        <select name="country" required>
+          {countries.map((code) => <option key={code} value={code}>{code}</option>)}
+        </select>
+      </label>
+      <label>
+        Customer e-mail (optional)
+        <input name="email" type="email" />
+      </label>
+      {problem ? <p role="alert" className="problem">{problem}</p> : null}
+      <button type="submit" className="primary" disabled={state.fetching}>Create selection</button>
+    </form>
+  );
+}
