@@ -106,3 +106,55 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe.runIf(hasBrowser)('a newcomer on an empty database', () => {
+  let t: TestApp;
+  let origin: string;
+  let browser: Browser;
+  beforeAll(async () => {
+    t = await startTestApp();
+    origin = (await t.app.start()).replace('localhost', '127.0.0.1');
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('loads the demo catalog, builds a selection from it, links it and buys through the link, without writing GraphQL', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const admin = await context.newPage();
+    admin.setDefaultTimeout(120_000);
+    await offline(admin, origin);
+    await admin.goto(`${origin}/admin#key=${encodeURIComponent(ADMIN_KEY)}`);
+    // The key in the link's fragment signs the tab in and leaves the address bar.
+    await admin.getByRole('button', { name: 'Load demo catalog' }).click();
+    expect(new URL(admin.url()).hash).toBe('');
+    await admin.getByLabel('Market').selectOption('DEMO');
+    await admin.getByLabel('Country').selectOption('NL');
+    await admin.getByLabel('Customer e-mail (optional)').fill('ada@example.com');
+    await admin.getByRole('button', { name: 'Create selection' }).click();
+    await admin.getByLabel('Find a variant').fill('poster');
+    await admin.getByRole('form', { name: 'Add Limited poster (signed)' }).getByRole('button', { name: 'Add' }).click();
+    await admin.getByRole('table', { name: 'Lines' }).getByText('Limited poster (signed)').waitFor();
+    await admin.getByRole('button', { name: 'Link', exact: true }).click();
+    await admin.getByRole('dialog', { name: 'Share a link' }).getByRole('button', { name: 'Issue link' }).click();
+    const url = await admin.getByRole('dialog', { name: 'Share a link' }).getByLabel('Link URL').inputValue();
+    await admin.screenshot({ path: `${SHOTS}/demo-link.png`, fullPage: true });
+
+    const customer = await (await browser.newContext({ locale: 'en-US' })).newPage();
+    customer.setDefaultTimeout(120_000);
+    await offline(customer, origin);
+    await customer.goto(`${origin}${new URL(url).pathname}`);
+    // 120.00 + shipping to NL 6.90, tax 21 % of 126.90 = 26.65 (rounded half up): 153.55.
+    await customer.getByRole('table', { name: 'Totals' }).getByText('€153.55').waitFor();
+    await customer.getByLabel('E-mail').fill('ada@example.com');
+    await customer.getByRole('button', { name: 'Save details' }).click();
+    await customer.getByText('Saved: ada@example.com').waitFor();
+    await customer.getByRole('button', { name: 'Place order' }).click();
+    await customer.getByRole('heading', { name: /Thank you! Order .+ is placed\./ }).waitFor();
+    await customer.screenshot({ path: `${SHOTS}/demo-order.png`, fullPage: true });
+    await context.close();
+    await customer.context().close();
+  });
+});

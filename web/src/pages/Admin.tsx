@@ -4,6 +4,7 @@
 import { useMemo, useState } from 'react';
 import { Provider } from 'urql';
 import { adminClient } from '../client';
+import { DemoCatalog } from '../components/DemoCatalog';
 import { LinksTable } from '../components/LinksTable';
 import { SelectionBuilder } from '../components/SelectionBuilder';
 import { SignIn } from '../components/SignIn';
@@ -55,6 +56,7 @@ export function Admin() {
             </button>
           </nav>
         </header>
+        <DemoCatalog onLoaded={() => setTab('build')} />
         {tab === 'links' ? <LinksTable sockets={clients.sockets} /> : <SelectionBuilder />}
       </main>
     </Provider>
