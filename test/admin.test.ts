@@ -3,15 +3,22 @@
 // dialog and copies its URL; the customer buys through it; the admin's links table shows the
 // claim and the purchase live, without a reload. One browser context per person.
 import { mkdirSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasBrowser, launchBrowser, offline } from './helpers/browser.js';
-import { ADMIN_KEY, startTestApp } from './helpers/app.js';
+import { ADMIN_KEY, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { seedCatalog } from './helpers/fixtures.js';
+import { AddItem, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { graphql } from './gql/index.js';
 
 const SHOTS = resolve(import.meta.dirname, '../test-results/screenshots');
+
+const AdminTestClaim = graphql(`
+  mutation AdminTestClaim($input: ClaimSelectionInput!) { claimSelection(input: $input) { __typename } }
+`);
 
 describe.runIf(hasBrowser)('the admin dashboard', () => {
   let t: TestApp;
@@ -156,5 +163,88 @@ describe.runIf(hasBrowser)('a newcomer on an empty database', () => {
     await customer.screenshot({ path: `${SHOTS}/demo-order.png`, fullPage: true });
     await context.close();
     await customer.context().close();
+  });
+});
+
+/**
+ * A TCP proxy in front of the app, as a load balancer would be: `cut()` drops every connection
+ * through it and refuses new ones until `restore()`.
+ */
+async function cuttableProxy(target: number): Promise<{ origin: string; cut(): void; restore(): void; close(): Promise<void> }> {
+  const open = new Set<Socket>();
+  let refusing = false;
+  const server: Server = createServer((client) => {
+    if (refusing) return void client.destroy();
+    const upstream = connect(target, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+      socket.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cut() {
+      refusing = true;
+      for (const socket of open) socket.destroy();
+    },
+    restore() {
+      refusing = false;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe.runIf(hasBrowser)('a dashboard whose socket is cut', () => {
+  let t: TestApp;
+  let port: number;
+  let browser: Browser;
+  beforeAll(async () => {
+    t = await startTestApp();
+    port = Number(new URL(await t.app.start()).port);
+    await seedCatalog(t);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('shows the events committed while it was cut after it reconnects, in order, once each', async () => {
+    const proxy = await cuttableProxy(port);
+    const context = await browser.newContext({ locale: 'en-US' });
+    try {
+      const admin = await context.newPage();
+      admin.setDefaultTimeout(120_000);
+      await offline(admin, proxy.origin);
+      const selectionId = await createSelection(t);
+      is((await t.admin(AddItem, { input: { selectionId, sku: 'MUG', quantity: 1 } })).addSelectionItem, 'AddSelectionItemSuccess');
+      const issued = is((await t.admin(IssueLink, { input: { selectionId, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
+      await admin.goto(`${proxy.origin}/admin#key=${encodeURIComponent(ADMIN_KEY)}`);
+      const feed = admin.getByRole('list', { name: 'Event feed' });
+      await feed.getByText('ISSUED').waitFor();
+
+      proxy.cut();
+      const claim = async () => {
+        const answer = await t.request(AdminTestClaim, { input: { hash1: issued.link.hash1, hash2: issued.hash2 } });
+        expect(answer.data?.claimSelection.__typename).toBe('ClaimSelectionSuccess');
+      };
+      await claim();
+      await claim();
+      proxy.restore();
+
+      // After the reconnect: the two claims, newest first, each once; the link's row shows them.
+      await admin.getByRole('row', { name: `Link ${issued.link.hash1}` }).getByRole('cell', { name: '2', exact: true }).waitFor();
+      await expect.poll(async () => (await feed.getByRole('listitem').allInnerTexts()).map((text) => text.split(' ')[0]), { timeout: 120_000 })
+        .toEqual(['CLAIMED', 'CLAIMED', 'ISSUED']);
+      await admin.screenshot({ path: `${SHOTS}/admin-after-reconnect.png`, fullPage: true });
+    } finally {
+      await context.close();
+      await proxy.close();
+    }
   });
 });

@@ -31,21 +31,22 @@ type LinkEvent = AdminLinkEventsSubscription['linkEvents'];
 const STATUSES: ShareableLinkStatus[] = ['ACTIVE', 'CONSUMED', 'REVOKED', 'EXPIRED'];
 
 /**
- * Every link event, live, each once and in order: after a dropped socket is back, the
- * subscription starts again after the last sequence seen, and the API replays what was missed.
+ * Every link event, each once and in order: the stored ones first (from sequence 0), then live;
+ * after a dropped socket is back, the subscription starts again after the last sequence seen,
+ * and the API replays what was missed.
  */
 function useLinkEvents(sockets: SocketClient, onEvent: (event: LinkEvent) => void) {
   const handler = useRef(onEvent);
   handler.current = onEvent;
   useEffect(() => {
-    let last: bigint | null = null;
+    let last = 0n;
     let unsubscribe = () => {};
     const subscribe = () => {
       unsubscribe = sockets.subscribe<AdminLinkEventsSubscription>(
-        { query: print(LinkEvents), variables: { after: last === null ? null : String(last) } },
+        { query: print(LinkEvents), variables: { after: String(last) } },
         {
           next: ({ data }) => {
-            if (!data || (last !== null && BigInt(data.linkEvents.sequence) <= last)) return;
+            if (!data || BigInt(data.linkEvents.sequence) <= last) return;
             last = BigInt(data.linkEvents.sequence);
             handler.current(data.linkEvents);
           },
@@ -73,16 +74,27 @@ export function LinksTable(props: { sockets: SocketClient }) {
   const [{ data, error }, refetch] = useQuery({ query: Links, variables: { status: status || null }, requestPolicy: 'cache-and-network' });
   const [events, setEvents] = useState<LinkEvent[]>([]);
   const [highlighted, setHighlighted] = useState<Set<string>>(new Set());
+  // The table is read again once a burst of events (a replay after a reconnect) is over.
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => {
+    if (pending.current) clearTimeout(pending.current);
+  }, []);
+
+  const openedAt = useRef(Date.now());
 
   useLinkEvents(props.sockets, (event) => {
     setEvents((current) => [event, ...current].slice(0, 50));
-    setHighlighted((current) => new Set(current).add(event.link.id));
-    setTimeout(() => setHighlighted((current) => {
-      const next = new Set(current);
-      next.delete(event.link.id);
-      return next;
-    }), 3000);
-    refetch({ requestPolicy: 'network-only' });
+    // Highlighted: what happens while the page is open, not the history replayed on opening.
+    if (Date.parse(event.occurredAt) >= openedAt.current - 5_000) {
+      setHighlighted((current) => new Set(current).add(event.link.id));
+      setTimeout(() => setHighlighted((current) => {
+        const next = new Set(current);
+        next.delete(event.link.id);
+        return next;
+      }), 3000);
+    }
+    if (pending.current) clearTimeout(pending.current);
+    pending.current = setTimeout(() => refetch({ requestPolicy: 'network-only' }), 150);
   });
 
   const links = data?.shareableLinks.edges.map((edge) => edge.node) ?? [];
