@@ -110,6 +110,20 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
     await feed.getByText('CONSUMED').waitFor();
     await feed.getByText('CLAIMED').waitFor();
     await admin.screenshot({ path: `${SHOTS}/admin-links-live.png`, fullPage: true });
+
+    // The order, with the link it came from; the buyer, found by e-mail, gets a new selection.
+    await admin.getByRole('button', { name: 'Orders', exact: true }).click();
+    const orderRow = admin.getByRole('table', { name: 'Orders table' }).getByRole('row').filter({ hasText: 'buyer@example.com' });
+    await orderRow.getByText(hash1).waitFor();
+    await orderRow.getByRole('button').click();
+    const detail = admin.getByRole('article', { name: /^Order LC-/ });
+    await detail.getByText(`from link ${hash1} (CONSUMED)`).waitFor();
+    await detail.getByRole('table', { name: 'Order lines' }).getByRole('cell', { name: 'Mug MUG' }).waitFor();
+    await admin.screenshot({ path: `${SHOTS}/admin-order.png`, fullPage: true });
+    await admin.getByRole('button', { name: 'Customers', exact: true }).click();
+    await admin.getByLabel('Search customers').fill('BUYER@');
+    await admin.getByRole('button', { name: 'Create selection for buyer@example.com' }).click();
+    expect(await admin.getByLabel('Customer e-mail (optional)').inputValue()).toBe('buyer@example.com');
     expect(pageErrors).toEqual([]);
   });
 });

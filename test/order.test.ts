@@ -765,3 +765,66 @@ describe('order(id)', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------- the admin's lists
+
+const AdminOrders = graphql(`
+  query OrderAdminOrders($customerId: ID, $first: Int) {
+    orders(customerId: $customerId, first: $first) {
+      edges { node { id number customer { email } link { id } } }
+      pageInfo { hasNextPage }
+    }
+  }
+`);
+
+const OrderWithLink = graphql(`
+  query OrderWithLink($id: ID!) { order(id: $id) { id link { id } } }
+`);
+
+const AdminCustomers = graphql(`
+  query OrderAdminCustomers($search: String) {
+    customers(search: $search, first: 50) { edges { node { id email firstName lastName } } }
+  }
+`);
+
+describe('orders and customers for the dashboard', () => {
+  it('lists orders newest first, of one customer when asked, with the link each came from (admins only)', async () => {
+    const sku = await product({ W1: 10 });
+    const email = `lister-${randomUUID().slice(0, 8)}@example.com`;
+    const direct = await placed(await adminCart([{ sku, quantity: 1 }], { customerEmail: email }), asAdmin);
+    const shared = await adminCart([{ sku, quantity: 1 }], { customerEmail: email });
+    const link = await issue(shared);
+    const claimed = await claim(link);
+    const viaLink = await placed(claimed.selectionId, claimed.headers);
+
+    const customerId = (await db().customer.findUniqueOrThrow({ where: { email } })).id;
+    const page = (await t.admin(AdminOrders, { customerId })).orders;
+    expect(page.edges.map((edge) => edge.node)).toEqual([
+      { id: viaLink.id, number: viaLink.number, customer: { email }, link: { id: link.linkId } },
+      { id: direct.id, number: direct.number, customer: { email }, link: null },
+    ]);
+    expect((await t.admin(AdminOrders, { first: 1 })).orders).toMatchObject({ edges: [{ node: { id: viaLink.id } }], pageInfo: { hasNextPage: true } });
+    expect((await t.admin(AdminOrders, { customerId: 'not-a-uuid' })).orders.edges).toEqual([]);
+
+    // The buyer's session reads its order, but not the link behind it, and no list at all.
+    expect((await t.data(OrderWithLink, { id: viaLink.id }, claimed.headers)).order).toEqual({ id: viaLink.id, link: null });
+    const listed = await t.request(AdminOrders, {}, claimed.headers);
+    expect(listed.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('finds customers by part of an e-mail or a name, in any case (admins only)', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const email = `Finder-${tag}@Example.com`;
+    const selectionId = await adminCart([], { customerEmail: email });
+    is((await t.admin(SetCustomer, { input: { selectionId, email, firstName: 'Ada', lastName: `Lovelace${tag}` } })).setCustomer, 'SetCustomerSuccess');
+    const found = { email: email.toLowerCase(), firstName: 'Ada', lastName: `Lovelace${tag}` };
+    for (const search of [`finder-${tag}`, `LOVELACE${tag}`, tag]) {
+      expect((await t.admin(AdminCustomers, { search })).customers.edges.map((edge) => edge.node)).toEqual([{ id: expect.any(String), ...found }]);
+    }
+    expect((await t.admin(AdminCustomers, { search: `nobody-${tag}` })).customers.edges).toEqual([]);
+    const tooLong = await t.request(AdminCustomers, { search: 'x'.repeat(101) }, asAdmin);
+    expect(tooLong.errors?.[0]).toMatchObject({ message: 'search is at most 100 characters', extensions: { code: 'BAD_USER_INPUT' } });
+    const session = asSession(await handToSession(await adminCart([])));
+    expect((await t.request(AdminCustomers, {}, session)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});

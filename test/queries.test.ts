@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Checkout, ImportCatalog, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
 
 const ReadSelection = graphql(`
   query QueriesSelection($id: ID!) {
@@ -46,6 +46,20 @@ const ReadLinks = graphql(`
       edges { node { id status selection { id } claims { id selection { id } } order { number } } }
       pageInfo { hasNextPage }
     }
+  }
+`);
+
+const ReadOrders = graphql(`
+  query QueriesOrders {
+    orders(first: 50) {
+      edges { node { id number customer { email firstName } link { id status } items { sku quantity } totals { grandTotal { amount } } } }
+    }
+  }
+`);
+
+const ReadCustomers = graphql(`
+  query QueriesCustomers($search: String) {
+    customers(search: $search, first: 50) { edges { node { id email firstName lastName } } }
   }
 `);
 
@@ -126,6 +140,25 @@ describe('query counts', () => {
     // The link, the copy, the event (its lock taken in the same statement), COMMIT, and the
     // copy read for the answer.
     expect(small).toBeLessThanOrEqual(5);
+  });
+
+  it('reading a page of orders with customers, links, lines and totals costs the same for 2 orders as for 6', async () => {
+    const order = async (n: number) => {
+      const id = await selectionWith(2);
+      const placed = (await t.admin(Checkout, { selectionId: id, key: `queries-order-${n}`, email: `orders-${n}@example.com` })).placeOrder;
+      is(placed, 'PlaceOrderSuccess');
+    };
+    for (let i = 0; i < 2; i++) await order(i);
+    const small = await cost(ReadOrders, {});
+    for (let i = 2; i < 6; i++) await order(i);
+    const large = await cost(ReadOrders, {});
+    expect(large).toBe(small);
+    expect(small).toBeLessThanOrEqual(4);
+  });
+
+  it('searching customers costs one statement, whatever the page holds', async () => {
+    expect(await cost(ReadCustomers, { search: 'orders-' })).toBe(1);
+    expect(await cost(ReadCustomers, { search: null })).toBe(1);
   });
 
   it('reading a page of links costs the same for 3 links as for 15', async () => {

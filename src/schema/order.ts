@@ -5,7 +5,7 @@ import {
   Forbidden, IdempotencyConflict, NotFound, OutOfStock, SelectionStateFailed, ShippingUnavailable, ValidationFailed,
 } from '../services/errors.js';
 import { LIMITS, isUuid } from '../services/validate.js';
-import { builder, noRow, ownerOrAdmin } from './builder.js';
+import { adminOnly, builder, noRow, ownerOrAdmin } from './builder.js';
 import { Customer, customerAsSeenBy } from './selection.js';
 import { resultErrors } from './errors.js';
 import { Money, SelectionTotals } from './money.js';
@@ -26,6 +26,7 @@ export const OrderItem = builder.prismaObject('OrderItem', {
   description: 'A line of an order, as it was when the order was placed.',
   fields: (t) => ({
     sku: t.exposeString('sku', { description: 'The variant\'s SKU.' }),
+    name: t.exposeString('name', { description: 'The variant\'s name when the order was placed.' }),
     quantity: t.exposeInt('quantity', { description: 'Units ordered.' }),
     unitPrice: t.field({
       type: Money,
@@ -67,8 +68,32 @@ export const Order = builder.prismaObject('Order', {
       resolve: (order) => order,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was placed.' }),
+    link: t.relation('link', {
+      ...adminOnly,
+      unauthorizedResolver: () => null,
+      nullable: true,
+      description: 'The shareable link whose claim this order came from; null for an admin selection ordered directly. Admins only; null for others.',
+    }),
   }),
 });
+
+builder.queryField('orders', (t) =>
+  t.prismaConnection(
+    {
+      ...adminOnly,
+      type: 'Order',
+      cursor: 'id',
+      description: 'Admin only. Orders, newest first, a page at a time (at most 100), optionally of one customer.',
+      args: { customerId: t.arg.id({ required: false, description: 'Only this customer\'s orders.' }) },
+      resolve: (query, _root, { customerId }) => {
+        if (customerId != null && !isUuid(customerId)) return noRow(query, []);
+        return db().order.findMany({ ...query, where: customerId ? { customerId } : {}, orderBy: { id: 'desc' } });
+      },
+    },
+    { name: 'OrderConnection', description: 'A page of orders.' },
+    { name: 'OrderEdge', description: 'One order and its cursor.' },
+  ),
+);
 
 builder.queryField('order', (t) =>
   t.prismaField({

@@ -7,8 +7,8 @@ import { SelectionStatus as SelectionStatusValues } from '../generated/prisma/en
 import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from '../services/errors.js';
 import { computeTotals } from '../services/money.js';
 import {
-  addSelectionItem, createSelection, removeSelectionItem, setCustomer, setShippingCountry, updateSelectionItem,
-  ships, visibleSelection,
+  CUSTOMER_SEARCH_LENGTH, addSelectionItem, createSelection, customersMatching, removeSelectionItem, setCustomer,
+  setShippingCountry, ships, updateSelectionItem, visibleSelection,
 } from '../services/selection.js';
 import { LIMITS } from '../services/validate.js';
 import { adminOnly, builder, noRow, ownerOrAdmin, pageSize } from './builder.js';
@@ -27,6 +27,26 @@ export const Customer = builder.prismaObject('Customer', {
     lastName: t.exposeString('lastName', { nullable: true, description: 'Family name, if known.' }),
   }),
 });
+
+builder.queryField('customers', (t) =>
+  t.prismaConnection(
+    {
+      ...adminOnly,
+      type: 'Customer',
+      cursor: 'id',
+      description: `Admin only. Customers, newest first, a page at a time (at most 100): those whose e-mail or names contain \`search\` (any case), or all.`,
+      args: { search: t.arg.string({ required: false, description: `Part of an e-mail address or a name, at most ${CUSTOMER_SEARCH_LENGTH} characters.` }) },
+      resolve: (query, _root, { search }) => {
+        if ((search ?? '').length > CUSTOMER_SEARCH_LENGTH) {
+          throw new GraphQLError(`search is at most ${CUSTOMER_SEARCH_LENGTH} characters`, { extensions: { code: 'BAD_USER_INPUT' } });
+        }
+        return db().customer.findMany({ ...query, where: customersMatching(search), orderBy: { id: 'desc' } });
+      },
+    },
+    { name: 'CustomerConnection', description: 'A page of customers.' },
+    { name: 'CustomerEdge', description: 'One customer and its cursor.' },
+  ),
+);
 
 /**
  * A customer as this caller may see it: the names given for this selection or order, and

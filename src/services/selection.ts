@@ -276,3 +276,14 @@ export async function setCustomer(caller: Caller, input: SetCustomerInput): Prom
     return { selectionId: selection.id };
   }, transactionOptions);
 }
+
+/** The longest customer search, in characters. */
+export const CUSTOMER_SEARCH_LENGTH = 100;
+
+/** Customers whose e-mail or names contain `search` (any case); all of them when it is empty. */
+export function customersMatching(search: string | null | undefined): Prisma.CustomerWhereInput {
+  const text = (search ?? '').trim();
+  if (text === '') return {};
+  const contains = { contains: text, mode: 'insensitive' as const };
+  return { OR: [{ email: contains }, { firstName: contains }, { lastName: contains }] };
+}

@@ -25,7 +25,7 @@ const Create = graphql(`
 `);
 
 /** "Create selection": market, pricelist, country and (optionally) the customer; then its editor. */
-export function SelectionBuilder() {
+export function SelectionBuilder(props: { customerEmail?: string }) {
   const [{ data, error }] = useQuery({ query: Choices });
   const [state, create] = useMutation(Create);
   const [market, setMarket] = useState('');
@@ -74,7 +74,7 @@ export function SelectionBuilder() {
       </label>
       <label>
         Customer e-mail (optional)
-        <input name="email" type="email" />
+        <input name="email" type="email" defaultValue={props.customerEmail ?? ''} />
       </label>
       {problem ? <p role="alert" className="problem">{problem}</p> : null}
       <button type="submit" className="primary" disabled={state.fetching}>Create selection</button>

@@ -5,7 +5,9 @@ import { useMemo, useState } from 'react';
 import { Provider } from 'urql';
 import { adminClient } from '../client';
 import { DemoCatalog } from '../components/DemoCatalog';
+import { CustomersList } from '../components/CustomersList';
 import { LinksTable } from '../components/LinksTable';
+import { OrdersList } from '../components/OrdersList';
 import { SelectionBuilder } from '../components/SelectionBuilder';
 import { SignIn } from '../components/SignIn';
 
@@ -23,7 +25,8 @@ function initialKey(): string | null {
 
 export function Admin() {
   const [key, setKey] = useState(initialKey);
-  const [tab, setTab] = useState<'links' | 'build'>('links');
+  const [tab, setTab] = useState<'links' | 'build' | 'customers' | 'orders'>('links');
+  const [customerEmail, setCustomerEmail] = useState('');
   const clients = useMemo(() => (key ? adminClient(key) : null), [key]);
 
   if (!key || !clients) {
@@ -43,7 +46,9 @@ export function Admin() {
           <h1>Linkcart dashboard</h1>
           <nav aria-label="Dashboard">
             <button type="button" aria-pressed={tab === 'links'} onClick={() => setTab('links')}>Links</button>
-            <button type="button" aria-pressed={tab === 'build'} onClick={() => setTab('build')}>New selection</button>
+            <button type="button" aria-pressed={tab === 'build'} onClick={() => { setCustomerEmail(''); setTab('build'); }}>New selection</button>
+            <button type="button" aria-pressed={tab === 'customers'} onClick={() => setTab('customers')}>Customers</button>
+            <button type="button" aria-pressed={tab === 'orders'} onClick={() => setTab('orders')}>Orders</button>
             <button
               type="button"
               onClick={() => {
@@ -57,7 +62,10 @@ export function Admin() {
           </nav>
         </header>
         <DemoCatalog onLoaded={() => setTab('build')} />
-        {tab === 'links' ? <LinksTable sockets={clients.sockets} /> : <SelectionBuilder />}
+        {tab === 'links' ? <LinksTable sockets={clients.sockets} /> : null}
+        {tab === 'build' ? <SelectionBuilder customerEmail={customerEmail} /> : null}
+        {tab === 'customers' ? <CustomersList onCreateSelection={(email) => { setCustomerEmail(email); setTab('build'); }} /> : null}
+        {tab === 'orders' ? <OrdersList /> : null}
       </main>
     </Provider>
   );

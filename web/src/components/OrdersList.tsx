@@ -1,0 +1,91 @@
+import { useState } from 'react';
+import { useQuery } from 'urql';
+import { graphql } from '../gql';
+import { formatMoney } from '../money';
+import { Totals } from './Totals';
+
+const Orders = graphql(`
+  query AdminOrders {
+    orders(first: 20) {
+      edges {
+        node {
+          id number createdAt countryCode
+          customer { email firstName lastName }
+          link { hash1 }
+          totals { grandTotal { amount currency } }
+        }
+      }
+    }
+  }
+`);
+
+const OrderDetail = graphql(`
+  query AdminOrder($id: ID!) {
+    order(id: $id) {
+      id number status createdAt countryCode
+      customer { email firstName lastName }
+      link { hash1 status }
+      items { sku name quantity unitPrice { amount currency } lineTotal { amount currency } }
+      totals { ...Totals_totals }
+    }
+  }
+`);
+
+/** Orders, newest first; one opens with its lines, totals, customer and the link it came from. */
+export function OrdersList() {
+  const [{ data, error }] = useQuery({ query: Orders, requestPolicy: 'cache-and-network' });
+  const [open, setOpen] = useState<string | null>(null);
+  const orders = data?.orders.edges.map((edge) => edge.node) ?? [];
+  return (
+    <section aria-label="Orders">
+      <h2>Orders</h2>
+      {error ? <p role="alert" className="problem">The orders cannot be shown: {error.message}</p> : null}
+      <table aria-label="Orders table">
+        <thead>
+          <tr><th scope="col">Order</th><th scope="col">Customer</th><th scope="col">Link</th><th scope="col">Placed</th><th scope="col">Total</th></tr>
+        </thead>
+        <tbody>
+          {orders.map((order) => (
+            <tr key={order.id}>
+              <td><button type="button" className="link-button" onClick={() => setOpen(order.id)}>{order.number}</button></td>
+              <td>{order.customer.email}</td>
+              <td>{order.link ? <code>{order.link.hash1}</code> : '—'}</td>
+              <td>{new Date(order.createdAt).toLocaleString()}</td>
+              <td>{formatMoney(order.totals.grandTotal.amount, order.totals.grandTotal.currency)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {data && orders.length === 0 ? <p>No orders yet.</p> : null}
+      {open ? <OrderDetails id={open} /> : null}
+    </section>
+  );
+}
+
+function OrderDetails(props: { id: string }) {
+  const [{ data }] = useQuery({ query: OrderDetail, variables: { id: props.id } });
+  const order = data?.order;
+  if (!order) return <p>Loading the order…</p>;
+  const name = [order.customer.firstName, order.customer.lastName].filter(Boolean).join(' ');
+  return (
+    <article className="panel" aria-label={`Order ${order.number}`}>
+      <h3>Order {order.number}</h3>
+      <p>
+        {name ? `${name}, ` : ''}{order.customer.email} · ships to {order.countryCode} · {new Date(order.createdAt).toLocaleString()}
+        {order.link ? <> · from link <code>{order.link.hash1}</code> ({order.link.status})</> : ' · placed by an admin'}
+      </p>
+      <table aria-label="Order lines">
+        <tbody>
+          {order.items.map((item) => (
+            <tr key={item.sku + item.name}>
+              <td>{item.name} <span className="sku">{item.sku}</span></td>
+              <td>{item.quantity} × {formatMoney(item.unitPrice.amount, item.unitPrice.currency)}</td>
+              <td>{formatMoney(item.lineTotal.amount, item.lineTotal.currency)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Totals totals={order.totals} />
+    </article>
+  );
+}
