@@ -109,6 +109,10 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
     const feed = admin.getByRole('list', { name: 'Event feed' });
     await feed.getByText('CONSUMED').waitFor();
     await feed.getByText('CLAIMED').waitFor();
+    await admin.getByRole('button', { name: `Timeline of ${hash1}` }).click();
+    const timeline = admin.getByRole('region', { name: `Timeline of ${hash1}` });
+    await expect.poll(async () => (await timeline.getByRole('listitem').allInnerTexts()).map((text) => text.split(' · ')[0]), { timeout: 120_000 })
+      .toEqual(['Issued', 'Claimed', expect.stringMatching(/^Consumed by the first purchase \(order LC-\d+\)$/), expect.stringMatching(/^Order placed \(order LC-\d+\)$/)]);
     await admin.screenshot({ path: `${SHOTS}/admin-links-live.png`, fullPage: true });
 
     // The order, with the link it came from; the buyer, found by e-mail, gets a new selection.

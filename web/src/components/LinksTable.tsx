@@ -3,6 +3,7 @@ import type { Client as SocketClient } from 'graphql-ws';
 import { print } from 'graphql';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
+import { LinkTimeline } from './LinkTimeline';
 import type { AdminLinkEventsSubscription, ShareableLinkStatus } from '../gql/graphql';
 
 const Links = graphql(`
@@ -81,9 +82,12 @@ export function LinksTable(props: { sockets: SocketClient }) {
   }, []);
 
   const openedAt = useRef(Date.now());
+  const [timeline, setTimeline] = useState<{ id: string; hash1: string } | null>(null);
+  const [version, setVersion] = useState(0);
 
   useLinkEvents(props.sockets, (event) => {
     setEvents((current) => [event, ...current].slice(0, 50));
+    setVersion((current) => current + 1);
     // Highlighted: what happens while the page is open, not the history replayed on opening.
     if (Date.parse(event.occurredAt) >= openedAt.current - 5_000) {
       setHighlighted((current) => new Set(current).add(event.link.id));
@@ -124,7 +128,11 @@ export function LinksTable(props: { sockets: SocketClient }) {
           <tbody>
             {links.map((link) => (
               <tr key={link.id} className={highlighted.has(link.id) ? 'changed' : undefined} aria-label={`Link ${link.hash1}`}>
-                <td><code>{link.hash1}</code></td>
+                <td>
+                  <button type="button" className="link-button" aria-label={`Timeline of ${link.hash1}`} onClick={() => setTimeline({ id: link.id, hash1: link.hash1 })}>
+                    <code>{link.hash1}</code>
+                  </button>
+                </td>
                 <td>{link.status}</td>
                 <td>{link.claimCount}</td>
                 <td>{link.order?.number ?? '—'}</td>
@@ -135,6 +143,7 @@ export function LinksTable(props: { sockets: SocketClient }) {
           </tbody>
         </table>
         {links.length === 0 && data ? <p>No links yet: build a selection and issue one.</p> : null}
+        {timeline ? <LinkTimeline linkId={timeline.id} hash1={timeline.hash1} version={version} /> : null}
       </section>
       <section aria-label="Events">
         <h2>Events</h2>
