@@ -111,6 +111,22 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('fits a phone: nothing wider than the screen, every control reachable', async () => {
+    const { url } = await link([{ sku: 'TEE-S', quantity: 1 }, { sku: 'MUG', quantity: 2, unitPrice: '45.00' }]);
+    const context = await browser.newContext({ locale: 'sv-SE', viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+    contexts.push(context);
+    const phone = await context.newPage();
+    phone.setDefaultTimeout(120_000);
+    await offline(phone, origin);
+    await phone.goto(url);
+    await phone.getByRole('table', { name: 'Items' }).getByText('T-shirt S').waitFor();
+    // Swedish formatting of the same decimal strings: 149,00 kr.
+    await phone.getByRole('table', { name: 'Items' }).getByText('149,00 kr').first().waitFor();
+    await phone.screenshot({ path: `${SHOTS}/checkout-phone.png`, fullPage: true });
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await phone.getByRole('button', { name: 'Place order' }).scrollIntoViewIfNeeded();
+  });
+
   it('tells the second of two early claimants, with stock for one, what is out of stock', async () => {
     const { importCatalog } = await t.admin(ImportCatalog, { input: { products: [{ code: 'LAST', name: 'Last one', variants: [{ sku: 'LAST-1', name: 'Last one', prices: [{ pricelistCode: 'SEK', amount: '10.00' }], stock: [{ warehouseCode: 'W1', quantity: 1 }] }] }] } });
     expect(importCatalog.__typename).toBe('ImportCatalogSuccess');

@@ -70,16 +70,17 @@ export function SelectionLines(props: { selection: FragmentType<typeof Selection
         <tr>
           <th scope="col">Item</th>
           <th scope="col">Quantity</th>
-          <th scope="col">Price</th>
+          <th scope="col" className="price">Price</th>
           <th scope="col">Total</th>
         </tr>
       </thead>
       <tbody>
         {selection.items.map((item) => (
           <tr key={item.id}>
-            <td>
+            <td className="item">
               <div className="name">{item.variant.name}</div>
               <div className="sku">SKU {item.sku}{item.priceLocked ? ' · special price' : ''}</div>
+              <div className="unit">{formatMoney(item.unitPrice.amount, item.unitPrice.currency)} each</div>
               {problems[item.id] ? <p role="alert" className="problem">{problems[item.id]}</p> : null}
             </td>
             <td className="quantity">
@@ -99,7 +100,7 @@ export function SelectionLines(props: { selection: FragmentType<typeof Selection
                 <span aria-label={`Quantity of ${item.variant.name}`}>{item.quantity}</span>
               )}
             </td>
-            <td>{formatMoney(item.unitPrice.amount, item.unitPrice.currency)}</td>
+            <td className="price">{formatMoney(item.unitPrice.amount, item.unitPrice.currency)}</td>
             <td>{formatMoney(item.lineTotal.amount, item.lineTotal.currency)}</td>
           </tr>
         ))}
