@@ -52,7 +52,7 @@ const ReadLinks = graphql(`
 const ReadOrders = graphql(`
   query QueriesOrders {
     orders(first: 50) {
-      edges { node { id number customer { email firstName } link { id status } items { sku quantity } totals { grandTotal { amount } } } }
+      edges { node { id number customer { email firstName } items { sku quantity } totals { grandTotal { amount } } } link { id status } }
     }
   }
 `);

@@ -1,6 +1,7 @@
 // Per-request batch loaders for lookups that cannot be folded into the parent query.
 import DataLoader from 'dataloader';
 import { db } from '../db/client.js';
+import type { ShareableLink as ShareableLinkRow } from '../generated/prisma/client.js';
 import { parseRate } from '../services/money.js';
 
 export interface Charges {
@@ -15,6 +16,8 @@ export interface Loaders {
   charges: DataLoader<string, Charges>;
   /** Currencies of selections, by id. */
   currencies: Currencies;
+  /** Shareable links, by id (an admin's list of orders shows each one's link). */
+  links: DataLoader<string, ShareableLinkRow | null>;
   /** The countries with a shipping rate, by "marketId|pricelistId". */
   ratedCountries: DataLoader<string, ReadonlySet<string>>;
 }
@@ -72,6 +75,11 @@ export function createLoaders(): Loaders {
       return keys.map((key) => byKey.get(key) ?? { shippingRate: null, taxRate: null });
     }),
     currencies: createCurrencies(),
+    links: new DataLoader(async (ids) => {
+      const rows = await db().shareableLink.findMany({ where: { id: { in: [...ids] } } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
     ratedCountries: new DataLoader(async (keys) => {
       const parts = keys.map((key) => key.split('|') as [string, string]);
       const rows = await db().shippingRate.findMany({

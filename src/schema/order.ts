@@ -7,6 +7,7 @@ import {
 import { LIMITS, isUuid } from '../services/validate.js';
 import { adminOnly, builder, noRow, ownerOrAdmin } from './builder.js';
 import { Customer, customerAsSeenBy } from './selection.js';
+import { ShareableLink } from './link.js';
 import { resultErrors } from './errors.js';
 import { Money, SelectionTotals } from './money.js';
 import { placeOrder } from '../services/order.js';
@@ -68,12 +69,6 @@ export const Order = builder.prismaObject('Order', {
       resolve: (order) => order,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was placed.' }),
-    link: t.relation('link', {
-      ...adminOnly,
-      unauthorizedResolver: () => null,
-      nullable: true,
-      description: 'The shareable link whose claim this order came from; null for an admin selection ordered directly. Admins only; null for others.',
-    }),
   }),
 });
 
@@ -91,7 +86,19 @@ builder.queryField('orders', (t) =>
       },
     },
     { name: 'OrderConnection', description: 'A page of orders.' },
-    { name: 'OrderEdge', description: 'One order and its cursor.' },
+    {
+      name: 'OrderEdge',
+      description: 'One order and its cursor.',
+      // On the admin's list, not on Order: a session reading its order has no way to its link.
+      fields: (t) => ({
+        link: t.field({
+          type: ShareableLink,
+          nullable: true,
+          description: 'The shareable link whose claim the order came from; null for an admin selection ordered directly.',
+          resolve: (edge, _args, ctx) => (edge.node.linkId ? ctx.loaders.links.load(edge.node.linkId) : null),
+        }),
+      }),
+    },
   ),
 );
 

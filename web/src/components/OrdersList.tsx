@@ -11,9 +11,9 @@ const Orders = graphql(`
         node {
           id number createdAt countryCode
           customer { email firstName lastName }
-          link { hash1 }
           totals { grandTotal { amount currency } }
         }
+        link { hash1 status }
       }
     }
   }
@@ -24,7 +24,6 @@ const OrderDetail = graphql(`
     order(id: $id) {
       id number status createdAt countryCode
       customer { email firstName lastName }
-      link { hash1 status }
       items { sku name quantity unitPrice { amount currency } lineTotal { amount currency } }
       totals { ...Totals_totals }
     }
@@ -34,8 +33,8 @@ const OrderDetail = graphql(`
 /** Orders, newest first; one opens with its lines, totals, customer and the link it came from. */
 export function OrdersList() {
   const [{ data, error }] = useQuery({ query: Orders, requestPolicy: 'cache-and-network' });
-  const [open, setOpen] = useState<string | null>(null);
-  const orders = data?.orders.edges.map((edge) => edge.node) ?? [];
+  const [open, setOpen] = useState<{ id: string; link: { hash1: string; status: string } | null } | null>(null);
+  const orders = data?.orders.edges.map((edge) => ({ ...edge.node, link: edge.link })) ?? [];
   return (
     <section aria-label="Orders">
       <h2>Orders</h2>
@@ -47,7 +46,7 @@ export function OrdersList() {
         <tbody>
           {orders.map((order) => (
             <tr key={order.id}>
-              <td><button type="button" className="link-button" onClick={() => setOpen(order.id)}>{order.number}</button></td>
+              <td><button type="button" className="link-button" onClick={() => setOpen({ id: order.id, link: order.link ?? null })}>{order.number}</button></td>
               <td>{order.customer.email}</td>
               <td>{order.link ? <code>{order.link.hash1}</code> : '—'}</td>
               <td>{new Date(order.createdAt).toLocaleString()}</td>
@@ -57,12 +56,12 @@ export function OrdersList() {
         </tbody>
       </table>
       {data && orders.length === 0 ? <p>No orders yet.</p> : null}
-      {open ? <OrderDetails id={open} /> : null}
+      {open ? <OrderDetails id={open.id} link={open.link} /> : null}
     </section>
   );
 }
 
-function OrderDetails(props: { id: string }) {
+function OrderDetails(props: { id: string; link: { hash1: string; status: string } | null }) {
   const [{ data }] = useQuery({ query: OrderDetail, variables: { id: props.id } });
   const order = data?.order;
   if (!order) return <p>Loading the order…</p>;
@@ -72,7 +71,7 @@ function OrderDetails(props: { id: string }) {
       <h3>Order {order.number}</h3>
       <p>
         {name ? `${name}, ` : ''}{order.customer.email} · ships to {order.countryCode} · {new Date(order.createdAt).toLocaleString()}
-        {order.link ? <> · from link <code>{order.link.hash1}</code> ({order.link.status})</> : ' · placed by an admin'}
+        {props.link ? <> · from link <code>{props.link.hash1}</code> ({props.link.status})</> : ' · placed by an admin'}
       </p>
       <table aria-label="Order lines">
         <tbody>
