@@ -126,6 +126,11 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
     await admin.screenshot({ path: `${SHOTS}/admin-order.png`, fullPage: true });
     await admin.getByRole('button', { name: 'Customers', exact: true }).click();
     await admin.getByLabel('Search customers').fill('BUYER@');
+    await admin.getByRole('button', { name: 'Open buyer@example.com' }).click();
+    const card = admin.getByRole('article', { name: 'Customer buyer@example.com' });
+    await card.getByRole('table', { name: 'Orders of the customer' }).getByText(hash1).waitFor();
+    await admin.screenshot({ path: `${SHOTS}/admin-customer.png`, fullPage: true });
+    await admin.getByRole('button', { name: 'All customers' }).click();
     await admin.getByRole('button', { name: 'Create selection for buyer@example.com' }).click();
     expect(await admin.getByLabel('Customer e-mail (optional)').inputValue()).toBe('buyer@example.com');
     expect(pageErrors).toEqual([]);

@@ -823,3 +823,29 @@ describe('orders and customers for the dashboard', () => {
     expect((await t.request(AdminCustomers, {}, session)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
+
+const AdminSelections = graphql(`
+  query OrderAdminSelections($customerId: ID, $status: SelectionStatus) {
+    selections(customerId: $customerId, status: $status, first: 20) { edges { node { id status customer { email } } } }
+  }
+`);
+
+describe('selections for the dashboard', () => {
+  it('lists the selections admins built for a customer, newest first, by status; never the claimed copies (admins only)', async () => {
+    const sku = await product({ W1: 5 });
+    const email = `selections-${randomUUID().slice(0, 8)}@example.com`;
+    const older = await adminCart([{ sku, quantity: 1 }], { customerEmail: email });
+    const newer = await adminCart([{ sku, quantity: 1 }], { customerEmail: email });
+    const copy = await claim(await issue(newer));
+    await placed(older, asAdmin);
+    const customerId = (await db().customer.findUniqueOrThrow({ where: { email } })).id;
+
+    const ids = async (status?: 'OPEN' | 'ORDERED') =>
+      (await t.admin(AdminSelections, { customerId, status })).selections.edges.map((edge) => edge.node.id);
+    expect(await ids()).toEqual([newer, older]);
+    expect(await ids('OPEN')).toEqual([newer]);
+    expect(await ids('ORDERED')).toEqual([older]);
+    expect(await ids()).not.toContain(copy.selectionId);
+    expect((await t.request(AdminSelections, {}, copy.headers)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});

@@ -10,7 +10,7 @@ import {
   CUSTOMER_SEARCH_LENGTH, addSelectionItem, createSelection, customersMatching, removeSelectionItem, setCustomer,
   setShippingCountry, ships, updateSelectionItem, visibleSelection,
 } from '../services/selection.js';
-import { LIMITS } from '../services/validate.js';
+import { LIMITS, isUuid } from '../services/validate.js';
 import { adminOnly, builder, noRow, ownerOrAdmin, pageSize } from './builder.js';
 import { OFFERS_PAGE, OFFER_SEARCH_LENGTH, offersOf } from '../services/catalog.js';
 import { resultErrors } from './errors.js';
@@ -140,6 +140,7 @@ export const Selection = builder.prismaObject('Selection', {
       resolve: (selection) => selection.pricelist.currency,
     }),
     countryCode: t.exposeString('countryCode', { description: 'Shipping country.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created (for a claimed copy: when it was claimed).' }),
     offers: t.prismaField({
       type: ['Price'],
       description: `What can be added to it: variants priced in its pricelist, by SKU, whose SKU or name contains \`search\` (any case; every variant when empty). Adding is still refused when the selection is locked.`,
@@ -229,6 +230,31 @@ builder.queryField('selection', (t) =>
       return where ? db().selection.findUnique({ ...query, where }) : noRow(query, null);
     },
   }),
+);
+
+builder.queryField('selections', (t) =>
+  t.prismaConnection(
+    {
+      ...adminOnly,
+      type: 'Selection',
+      cursor: 'id',
+      description: 'Admin only. The selections admins built (not the copies claimants hold), newest first, a page at a time (at most 100); of one customer, of one status, when asked.',
+      args: {
+        customerId: t.arg.id({ required: false, description: 'Only this customer\'s selections.' }),
+        status: t.arg({ type: SelectionStatus, required: false, description: 'Only selections of this status.' }),
+      },
+      resolve: (query, _root, { customerId, status }) => {
+        if (customerId != null && !isUuid(customerId)) return noRow(query, []);
+        return db().selection.findMany({
+          ...query,
+          where: { sessionId: null, ...(customerId ? { customerId } : {}), ...(status ? { status } : {}) },
+          orderBy: { id: 'desc' },
+        });
+      },
+    },
+    { name: 'SelectionConnection', description: 'A page of selections.' },
+    { name: 'SelectionEdge', description: 'One selection and its cursor.' },
+  ),
 );
 
 // ---------------------------------------------------------------- inputs

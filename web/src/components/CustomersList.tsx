@@ -1,6 +1,7 @@
 import { useDeferredValue, useState } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
+import { CustomerDetail } from './CustomerDetail';
 
 const Customers = graphql(`
   query AdminCustomers($search: String) {
@@ -8,12 +9,21 @@ const Customers = graphql(`
   }
 `);
 
-/** Customers found by e-mail or name; "Create selection" starts a selection for one of them. */
+/** Customers found by e-mail or name; one opens with its selections and orders, or gets a new selection. */
 export function CustomersList(props: { onCreateSelection: (email: string) => void }) {
   const [search, setSearch] = useState('');
   const deferred = useDeferredValue(search.trim());
   const [{ data, error }] = useQuery({ query: Customers, variables: { search: deferred || null }, requestPolicy: 'cache-and-network' });
   const customers = data?.customers.edges.map((edge) => edge.node) ?? [];
+  const [open, setOpen] = useState<{ id: string; email: string } | null>(null);
+  if (open) {
+    return (
+      <section aria-label="Customers">
+        <button type="button" onClick={() => setOpen(null)}>All customers</button>
+        <CustomerDetail customer={open} onCreateSelection={() => props.onCreateSelection(open.email)} />
+      </section>
+    );
+  }
   return (
     <section aria-label="Customers">
       <h2>Customers</h2>
@@ -27,7 +37,11 @@ export function CustomersList(props: { onCreateSelection: (email: string) => voi
           {customers.map((customer) => (
             <tr key={customer.id}>
               <td>{[customer.firstName, customer.lastName].filter(Boolean).join(' ') || '—'}</td>
-              <td>{customer.email}</td>
+              <td>
+                <button type="button" className="link-button" aria-label={`Open ${customer.email}`} onClick={() => setOpen({ id: customer.id, email: customer.email })}>
+                  {customer.email}
+                </button>
+              </td>
               <td>
                 <button type="button" aria-label={`Create selection for ${customer.email}`} onClick={() => props.onCreateSelection(customer.email)}>
                   Create selection
