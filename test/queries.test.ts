@@ -156,6 +156,21 @@ describe('query counts', () => {
     expect(small).toBeLessThanOrEqual(4);
   });
 
+  it('a page of selections with their lines and totals, and a search for offers, cost the same however many they hold', async () => {
+    const ReadSelections = graphql(`
+      query QueriesSelections { selections(first: 50) { edges { node { id status createdAt items { sku quantity } totals { grandTotal { amount } } } } } }
+    `);
+    const ReadOffers = graphql(`
+      query QueriesOffers($id: ID!) { selection(id: $id) { offers(search: "Q-", first: 50) { unitPrice { amount } variant { sku name } } } }
+    `);
+    const small = await cost(ReadSelections, {});
+    for (let i = 0; i < 4; i++) await selectionWith(3);
+    const large = await cost(ReadSelections, {});
+    expect(large).toBe(small);
+    const id = await selectionWith(1);
+    expect(await cost(ReadOffers, { id })).toBeLessThanOrEqual(3);
+  });
+
   it('searching customers costs one statement, whatever the page holds', async () => {
     expect(await cost(ReadCustomers, { search: 'orders-' })).toBe(1);
     expect(await cost(ReadCustomers, { search: null })).toBe(1);

@@ -1,8 +1,8 @@
 // urql clients for the pages: GraphQL over HTTP on this server's /graphql, credentials in
-// headers (a storefront's session token, an admin's key), and graphql-ws for subscriptions.
+// headers (a storefront's session token, an admin's key); graphql-ws for the admin's events.
 import { createClient as createSocketClient } from 'graphql-ws';
 import type { Client as SocketClient } from 'graphql-ws';
-import { Client, cacheExchange, fetchExchange, subscriptionExchange } from 'urql';
+import { Client, cacheExchange, fetchExchange } from 'urql';
 
 /** A storefront's client: `token()` is read for every request (it is known only after the claim). */
 export function storefrontClient(token: () => string | null): Client {
@@ -16,7 +16,12 @@ export function storefrontClient(token: () => string | null): Client {
   });
 }
 
-/** An admin's clients: urql with the key as Bearer over HTTP, and graphql-ws with it as connectionParams. */
+/**
+ * An admin's clients: urql with the key as Bearer over HTTP, and graphql-ws with it as
+ * connectionParams. The dashboard subscribes through graphql-ws itself (LinksTable): after a
+ * dropped socket it must subscribe again from the last sequence it saw, where a subscription
+ * exchange would resend the first subscription's variables.
+ */
 export function adminClient(key: string): { client: Client; sockets: SocketClient } {
   const sockets = createSocketClient({
     url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
@@ -27,15 +32,7 @@ export function adminClient(key: string): { client: Client; sockets: SocketClien
   });
   const client = new Client({
     url: '/graphql',
-    exchanges: [
-      cacheExchange,
-      fetchExchange,
-      subscriptionExchange({
-        forwardSubscription: (request) => ({
-          subscribe: (sink) => ({ unsubscribe: sockets.subscribe({ ...request, query: request.query ?? '' }, sink) }),
-        }),
-      }),
-    ],
+    exchanges: [cacheExchange, fetchExchange],
     fetchOptions: { headers: { authorization: `Bearer ${key}` } },
   });
   return { client, sockets };
