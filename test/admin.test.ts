@@ -184,6 +184,17 @@ describe.runIf(hasBrowser)('a newcomer on an empty database', () => {
     await customer.getByRole('button', { name: 'Place order' }).click();
     await customer.getByRole('heading', { name: /Thank you! Order .+ is placed\./ }).waitFor();
     await customer.screenshot({ path: `${SHOTS}/demo-order.png`, fullPage: true });
+
+    // The dashboard at phone width: nothing wider than the screen.
+    await admin.getByRole('dialog', { name: 'Share a link' }).getByRole('button', { name: 'Close' }).click();
+    await admin.setViewportSize({ width: 375, height: 740 });
+    for (const tab of ['Links', 'Orders', 'Customers', 'New selection']) {
+      await admin.getByRole('button', { name: tab, exact: true }).click();
+      await admin.getByRole('heading', { name: tab === 'New selection' ? 'Create selection' : tab, exact: true }).waitFor();
+      expect(await admin.evaluate(() => document.documentElement.scrollWidth), tab).toBeLessThanOrEqual(375);
+    }
+    await admin.getByRole('button', { name: 'Links', exact: true }).click();
+    await admin.screenshot({ path: `${SHOTS}/admin-phone.png`, fullPage: true });
     await context.close();
     await customer.context().close();
   });

@@ -41,15 +41,15 @@ export function OrdersList() {
       {error ? <p role="alert" className="problem">The orders cannot be shown: {error.message}</p> : null}
       <table aria-label="Orders table">
         <thead>
-          <tr><th scope="col">Order</th><th scope="col">Customer</th><th scope="col">Link</th><th scope="col">Placed</th><th scope="col">Total</th></tr>
+          <tr><th scope="col">Order</th><th scope="col">Customer</th><th scope="col" className="wide-only">Link</th><th scope="col" className="wide-only">Placed</th><th scope="col">Total</th></tr>
         </thead>
         <tbody>
           {orders.map((order) => (
             <tr key={order.id}>
               <td><button type="button" className="link-button" onClick={() => setOpen({ id: order.id, link: order.link ?? null })}>{order.number}</button></td>
               <td>{order.customer.email}</td>
-              <td>{order.link ? <code>{order.link.hash1}</code> : '—'}</td>
-              <td>{new Date(order.createdAt).toLocaleString()}</td>
+              <td className="wide-only">{order.link ? <code>{order.link.hash1}</code> : '—'}</td>
+              <td className="wide-only">{new Date(order.createdAt).toLocaleString()}</td>
               <td>{formatMoney(order.totals.grandTotal.amount, order.totals.grandTotal.currency)}</td>
             </tr>
           ))}
