@@ -1,6 +1,6 @@
 // The pages' small pure modules (web/src): money formatting and the sentences for typed errors.
 import { describe, expect, it } from 'vitest';
-import { sentenceFor } from '../web/src/errors.js';
+import { UNREACHABLE, problemOf, sentenceFor } from '../web/src/errors.js';
 import { formatMoney } from '../web/src/money.js';
 
 /** Intl separates with no-break spaces; the tests write ordinary ones. */
@@ -42,5 +42,16 @@ describe('sentenceFor', () => {
   it('falls back to the API\'s own message for a code it does not know, and for VALIDATION', () => {
     expect(sentenceFor({ code: 'SOMETHING_NEW', message: 'Something new happened' })).toBe('Something new happened');
     expect(sentenceFor({ code: 'VALIDATION', message: 'Must not be empty' })).toBe('Must not be empty');
+  });
+});
+
+describe('problemOf', () => {
+  it('is the unreachable sentence without an answer, the refusal\'s sentence for a typed error, nothing for a success', () => {
+    expect(problemOf(true, undefined, UNREACHABLE.shop)).toBe('The shop could not be reached. Try again.');
+    expect(problemOf(false, { __typename: 'LinkUnavailableError', code: 'LINK_USED', message: 'x' }, UNREACHABLE.shop)).toBe('This link has already been used for a purchase.');
+    expect(problemOf(false, { __typename: 'OutOfStockError', code: 'OUT_OF_STOCK', message: 'x', shortages: [{ sku: 'MUG', requested: 2, available: 1 }] }, UNREACHABLE.server))
+      .toBe('Not enough in stock: MUG (only 1 left, you asked for 2).');
+    expect(problemOf(false, { __typename: 'SetCustomerSuccess', selection: { id: 'x' } }, UNREACHABLE.shop)).toBe('');
+    expect(problemOf(false, null, UNREACHABLE.server)).toBe('');
   });
 });

@@ -39,3 +39,18 @@ function waitText(seconds: number): string {
 export function sentenceFor(error: ApiError): string {
   return SENTENCES[error.code]?.(error) ?? error.message;
 }
+
+/** What a page says when a request got no answer at all: the storefront's shop, the dashboard's server. */
+export const UNREACHABLE = {
+  shop: 'The shop could not be reached. Try again.',
+  server: 'The server could not be reached. Try again.',
+} as const;
+
+/**
+ * The sentence for a mutation's outcome, shown next to the control that sent it: `unreachable`
+ * when no answer came (`failed`), the refusal's sentence for a typed error, '' for a success.
+ */
+export function problemOf(failed: boolean, answer: object | null | undefined, unreachable: string): string {
+  if (failed) return unreachable;
+  return answer && 'code' in answer && typeof answer.code === 'string' ? sentenceFor(answer as ApiError) : '';
+}

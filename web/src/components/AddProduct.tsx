@@ -1,8 +1,7 @@
 import { useDeferredValue, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
-import type { ApiError } from '../errors';
-import { sentenceFor } from '../errors';
+import { UNREACHABLE, problemOf } from '../errors';
 import { formatMoney } from '../money';
 
 const Offers = graphql(`
@@ -38,7 +37,7 @@ export function AddProduct(props: { selectionId: string }) {
   const addOne = async (sku: string) => {
     const result = await add({ input: { selectionId: props.selectionId, sku, quantity: 1 } });
     const answer = result.data?.addSelectionItem;
-    setProblem(result.error ? 'The shop could not be reached. Try again.' : answer && 'code' in answer ? sentenceFor(answer as ApiError) : '');
+    setProblem(problemOf(Boolean(result.error), answer, UNREACHABLE.shop));
     if (!result.error && answer?.__typename === 'AddSelectionItemSuccess') setSearch('');
   };
 

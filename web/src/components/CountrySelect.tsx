@@ -2,8 +2,7 @@ import { useState } from 'react';
 import { useMutation } from 'urql';
 import { graphql, useFragment } from '../gql';
 import type { FragmentType } from '../gql';
-import type { ApiError } from '../errors';
-import { sentenceFor } from '../errors';
+import { UNREACHABLE, problemOf } from '../errors';
 
 export const CountrySelectFragment = graphql(`
   fragment CountrySelect_selection on Selection {
@@ -35,8 +34,7 @@ export function CountrySelect(props: { selection: FragmentType<typeof CountrySel
 
   const change = async (countryCode: string) => {
     const result = await setCountry({ input: { selectionId: selection.id, countryCode } });
-    const answer = result.data?.setShippingCountry;
-    setProblem(result.error ? 'The shop could not be reached. Try again.' : answer && 'code' in answer ? sentenceFor(answer as ApiError) : '');
+    setProblem(problemOf(Boolean(result.error), result.data?.setShippingCountry, UNREACHABLE.shop));
   };
 
   return (

@@ -3,7 +3,7 @@ import type { FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { graphql, useFragment } from '../gql';
 import type { FragmentType } from '../gql';
-import { sentenceFor } from '../errors';
+import { UNREACHABLE, problemOf } from '../errors';
 
 export const CustomerFormFragment = graphql(`
   fragment CustomerForm_selection on Selection {
@@ -35,8 +35,7 @@ export function CustomerForm(props: { selection: FragmentType<typeof CustomerFor
     const form = new FormData(event.currentTarget);
     const text = (name: string) => String(form.get(name) ?? '').trim() || null;
     const result = await setCustomer({ input: { selectionId: selection.id, email: text('email') ?? '', firstName: text('firstName'), lastName: text('lastName') } });
-    const answer = result.data?.setCustomer;
-    setProblem(result.error ? 'The shop could not be reached. Try again.' : answer && 'code' in answer ? sentenceFor(answer) : '');
+    setProblem(problemOf(Boolean(result.error), result.data?.setCustomer, UNREACHABLE.shop));
   };
 
   return (

@@ -2,8 +2,7 @@ import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { graphql } from '../gql';
-import type { ApiError } from '../errors';
-import { sentenceFor } from '../errors';
+import { UNREACHABLE, problemOf } from '../errors';
 
 const Issue = graphql(`
   mutation AdminIssueLink($input: IssueShareableLinkInput!) {
@@ -63,7 +62,7 @@ export function LinkDialog(props: { selectionId: string; issued: Issued | null; 
       setCopied(false);
       return props.onIssued({ id: answer.link.id, url: answer.url, revoked: false });
     }
-    setProblem(result.error ? 'The server could not be reached. Try again.' : answer && 'code' in answer ? sentenceFor(answer as ApiError) : '');
+    setProblem(problemOf(Boolean(result.error), answer, UNREACHABLE.server));
   };
 
   return (
@@ -96,7 +95,7 @@ export function LinkDialog(props: { selectionId: string; issued: Issued | null; 
                 const result = await revoke({ input: { linkId: issued.id } });
                 const answer = result.data?.revokeShareableLink;
                 if (answer?.__typename === 'RevokeShareableLinkSuccess') props.onIssued({ ...issued, revoked: true });
-                else setProblem(result.error ? 'The server could not be reached. Try again.' : answer && 'code' in answer ? sentenceFor(answer as ApiError) : '');
+                else setProblem(problemOf(Boolean(result.error), answer, UNREACHABLE.server));
               }}>Revoke</button>
             )}
           </div>

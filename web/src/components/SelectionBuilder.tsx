@@ -2,8 +2,7 @@ import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
-import type { ApiError } from '../errors';
-import { sentenceFor } from '../errors';
+import { UNREACHABLE, problemOf } from '../errors';
 import { SelectionEditor } from './SelectionEditor';
 
 const Choices = graphql(`
@@ -46,7 +45,7 @@ export function SelectionBuilder(props: { customerEmail?: string }) {
     });
     const answer = result.data?.createSelection;
     if (answer?.__typename === 'CreateSelectionSuccess') return setSelectionId(answer.selection.id);
-    setProblem(result.error ? 'The server could not be reached. Try again.' : answer && 'code' in answer ? sentenceFor(answer as ApiError) : '');
+    setProblem(problemOf(Boolean(result.error), answer, UNREACHABLE.server));
   };
 
   return (

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
-import { sentenceFor } from '../errors';
+import { UNREACHABLE, problemOf } from '../errors';
 import { formatMoney } from '../money';
 import { LinkDialog } from './LinkDialog';
 import type { Issued } from './LinkDialog';
@@ -39,8 +39,6 @@ const Remove = graphql(`
   }
 `);
 
-const problemOf = (failed: boolean, answer?: { __typename: string; code?: string; message?: string } | null) =>
-  failed ? 'The server could not be reached. Try again.' : answer?.code ? sentenceFor({ code: answer.code, message: answer.message ?? '' }) : '';
 
 /** A selection being built: add variants by search (optionally at a custom price), quantities, remove, totals; then "Link". */
 export function SelectionEditor(props: { selectionId: string; onDone: () => void }) {
@@ -61,7 +59,7 @@ export function SelectionEditor(props: { selectionId: string; onDone: () => void
     const price = String(form.get('price') ?? '').trim();
     const quantity = Number(form.get('quantity') ?? 1);
     const result = await add({ input: { selectionId: selection.id, sku, quantity, unitPrice: price || null } });
-    setProblem(problemOf(Boolean(result.error), result.data?.addSelectionItem));
+    setProblem(problemOf(Boolean(result.error), result.data?.addSelectionItem, UNREACHABLE.server));
     if (result.data?.addSelectionItem.__typename === 'AddSelectionItemSuccess') setSearch('');
   };
 
@@ -86,12 +84,12 @@ export function SelectionEditor(props: { selectionId: string; onDone: () => void
                     const quantity = Number(event.target.value);
                     if (quantity === item.quantity) return;
                     const result = await update({ input: { selectionId: selection.id, itemId: item.id, quantity } });
-                    setProblem(problemOf(Boolean(result.error), result.data?.updateSelectionItem));
+                    setProblem(problemOf(Boolean(result.error), result.data?.updateSelectionItem, UNREACHABLE.server));
                   }}
                 />
                 <button type="button" className="remove" aria-label={`Remove ${item.variant.name}`} onClick={async () => {
                   const result = await remove({ input: { selectionId: selection.id, itemId: item.id } });
-                  setProblem(problemOf(Boolean(result.error), result.data?.removeSelectionItem));
+                  setProblem(problemOf(Boolean(result.error), result.data?.removeSelectionItem, UNREACHABLE.server));
                 }}>Remove</button>
               </td>
               <td>{formatMoney(item.unitPrice.amount, item.unitPrice.currency)}</td>

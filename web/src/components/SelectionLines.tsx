@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useMutation } from 'urql';
 import { graphql, useFragment } from '../gql';
 import type { FragmentType } from '../gql';
-import { sentenceFor } from '../errors';
+import { UNREACHABLE, problemOf } from '../errors';
 import { formatMoney } from '../money';
 
 export const SelectionLinesFragment = graphql(`
@@ -51,9 +51,8 @@ export function SelectionLines(props: { selection: FragmentType<typeof Selection
   const [problems, setProblems] = useState<Record<string, string>>({});
   const editable = !selection.locked && selection.status === 'OPEN';
 
-  const note = (itemId: string, failed: boolean, answer?: { __typename: string; code?: string; message?: string }) => {
-    const problem = failed ? 'The shop could not be reached. Try again.' : answer?.code ? sentenceFor({ code: answer.code, message: answer.message ?? '' }) : '';
-    setProblems((current) => ({ ...current, [itemId]: problem }));
+  const note = (itemId: string, failed: boolean, answer?: object) => {
+    setProblems((current) => ({ ...current, [itemId]: problemOf(failed, answer, UNREACHABLE.shop) }));
   };
   const setQuantity = async (itemId: string, quantity: number) => {
     const result = await updateLine({ input: { selectionId: selection.id, itemId, quantity } });

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { FormEvent } from 'react';
+import { UNREACHABLE } from '../errors';
 
 /**
  * Sign-in with an admin key. The key is checked by asking the API anything with it: an unknown
@@ -24,7 +25,7 @@ export function SignIn(props: { onSignedIn: (key: string) => void }) {
       if (!response.ok) return setProblem(`The server answered ${response.status}. Try again.`);
       props.onSignedIn(key);
     } catch {
-      setProblem('The server could not be reached. Try again.');
+      setProblem(UNREACHABLE.server);
     } finally {
       setChecking(false);
     }
