@@ -2,19 +2,16 @@
 // selection with a custom-priced line, issues a locked link without shipping through the
 // dialog and copies its URL; the customer buys through it; the admin's links table shows the
 // claim and the purchase live, without a reload. One browser context per person.
-import { mkdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasBrowser, launchBrowser, offline } from './helpers/browser.js';
+import { SCREENSHOTS, hasBrowser, launchBrowser, people } from './helpers/browser.js';
+import type { People } from './helpers/browser.js';
 import { ADMIN_KEY, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { AddItem, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
-
-const SHOTS = resolve(import.meta.dirname, '../test-results/screenshots');
 
 const AdminTestClaim = graphql(`
   mutation AdminTestClaim($input: ClaimSelectionInput!) { claimSelection(input: $input) { __typename } }
@@ -24,34 +21,23 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
   let t: TestApp;
   let origin: string;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  let crowd: People;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     t = await startTestApp();
     origin = (await t.app.start()).replace('localhost', '127.0.0.1');
     await seedCatalog(t);
     browser = await launchBrowser();
+    crowd = people(browser, origin);
   });
   afterAll(async () => {
-    for (const context of contexts) await context.close();
+    await crowd?.close();
     await browser?.close();
     await t?.stop();
   });
 
-  async function person(): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-US' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(120_000);
-    await offline(page, origin);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    return page;
-  }
-
   it('signs in, builds a selection with a special price, issues a locked link, and sees the customer claim and buy it live', async () => {
-    const admin = await person();
+    const admin = await crowd.person();
     await admin.goto(`${origin}/admin`);
     await admin.getByLabel('Admin key').fill('not-the-key');
     await admin.getByRole('button', { name: 'Sign in' }).click();
@@ -72,7 +58,7 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
     const lines = admin.getByRole('table', { name: 'Lines' });
     await lines.getByText('SKU MUG · price-locked').waitFor();
     await lines.getByText('SEK 50.00').first().waitFor();
-    await admin.screenshot({ path: `${SHOTS}/admin-selection.png`, fullPage: true });
+    await admin.screenshot({ path: `${SCREENSHOTS}/admin-selection.png`, fullPage: true });
 
     await admin.getByRole('button', { name: 'Link', exact: true }).click();
     const dialog = admin.getByRole('dialog', { name: 'Share a link' });
@@ -81,7 +67,7 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
     await dialog.getByRole('button', { name: 'Issue link' }).click();
     const copied = await dialog.getByLabel('Link URL').inputValue();
     expect(copied).toMatch(/\/selection\/[^/]+\/[^/]+$/);
-    await admin.screenshot({ path: `${SHOTS}/admin-link-dialog.png`, fullPage: true });
+    await admin.screenshot({ path: `${SCREENSHOTS}/admin-link-dialog.png`, fullPage: true });
     await dialog.getByRole('button', { name: 'Close' }).click();
 
     await admin.getByRole('button', { name: 'Links', exact: true }).click();
@@ -90,7 +76,7 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
     await row.getByRole('cell', { name: 'ACTIVE' }).waitFor();
 
     // The customer opens the copied link (on this test server's address) and buys.
-    const customer = await person();
+    const customer = await crowd.person();
     await customer.goto(`${origin}${new URL(copied).pathname}`);
     const items = customer.getByRole('table', { name: 'Items' });
     await items.getByText('Mug', { exact: true }).waitFor();
@@ -113,7 +99,7 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
     const timeline = admin.getByRole('region', { name: `Timeline of ${hash1}` });
     await expect.poll(async () => (await timeline.getByRole('listitem').allInnerTexts()).map((text) => text.split(' · ')[0]), { timeout: 120_000 })
       .toEqual(['Issued', 'Claimed', expect.stringMatching(/^Consumed by the first purchase \(order LC-\d+\)$/), expect.stringMatching(/^Order placed \(order LC-\d+\)$/)]);
-    await admin.screenshot({ path: `${SHOTS}/admin-links-live.png`, fullPage: true });
+    await admin.screenshot({ path: `${SCREENSHOTS}/admin-links-live.png`, fullPage: true });
 
     // The order, with the link it came from; the buyer, found by e-mail, gets a new selection.
     await admin.getByRole('button', { name: 'Orders', exact: true }).click();
@@ -123,17 +109,17 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
     const detail = admin.getByRole('article', { name: /^Order LC-/ });
     await detail.getByText(`from link ${hash1} (CONSUMED)`).waitFor();
     await detail.getByRole('table', { name: 'Order lines' }).getByRole('cell', { name: 'Mug MUG' }).waitFor();
-    await admin.screenshot({ path: `${SHOTS}/admin-order.png`, fullPage: true });
+    await admin.screenshot({ path: `${SCREENSHOTS}/admin-order.png`, fullPage: true });
     await admin.getByRole('button', { name: 'Customers', exact: true }).click();
     await admin.getByLabel('Search customers').fill('BUYER@');
     await admin.getByRole('button', { name: 'Open buyer@example.com' }).click();
     const card = admin.getByRole('article', { name: 'Customer buyer@example.com' });
     await card.getByRole('table', { name: 'Orders of the customer' }).getByText(hash1).waitFor();
-    await admin.screenshot({ path: `${SHOTS}/admin-customer.png`, fullPage: true });
+    await admin.screenshot({ path: `${SCREENSHOTS}/admin-customer.png`, fullPage: true });
     await admin.getByRole('button', { name: 'All customers' }).click();
     await admin.getByRole('button', { name: 'Create selection for buyer@example.com' }).click();
     expect(await admin.getByLabel('Customer e-mail (optional)').inputValue()).toBe('buyer@example.com');
-    expect(pageErrors).toEqual([]);
+    expect(crowd.errors).toEqual([]);
   });
 });
 
@@ -152,10 +138,8 @@ describe.runIf(hasBrowser)('a newcomer on an empty database', () => {
   });
 
   it('loads the demo catalog, builds a selection from it, links it and buys through the link, without writing GraphQL', async () => {
-    const context = await browser.newContext({ locale: 'en-US' });
-    const admin = await context.newPage();
-    admin.setDefaultTimeout(120_000);
-    await offline(admin, origin);
+    const crowd = people(browser, origin);
+    const admin = await crowd.person();
     await admin.goto(`${origin}/admin#key=${encodeURIComponent(ADMIN_KEY)}`);
     // The key in the link's fragment signs the tab in and leaves the address bar.
     await admin.getByRole('button', { name: 'Load demo catalog' }).click();
@@ -170,11 +154,9 @@ describe.runIf(hasBrowser)('a newcomer on an empty database', () => {
     await admin.getByRole('button', { name: 'Link', exact: true }).click();
     await admin.getByRole('dialog', { name: 'Share a link' }).getByRole('button', { name: 'Issue link' }).click();
     const url = await admin.getByRole('dialog', { name: 'Share a link' }).getByLabel('Link URL').inputValue();
-    await admin.screenshot({ path: `${SHOTS}/demo-link.png`, fullPage: true });
+    await admin.screenshot({ path: `${SCREENSHOTS}/demo-link.png`, fullPage: true });
 
-    const customer = await (await browser.newContext({ locale: 'en-US' })).newPage();
-    customer.setDefaultTimeout(120_000);
-    await offline(customer, origin);
+    const customer = await crowd.person();
     await customer.goto(`${origin}${new URL(url).pathname}`);
     // 120.00 + shipping to NL 6.90, tax 21 % of 126.90 = 26.65 (rounded half up): 153.55.
     await customer.getByRole('table', { name: 'Totals' }).getByText('€153.55').waitFor();
@@ -183,7 +165,7 @@ describe.runIf(hasBrowser)('a newcomer on an empty database', () => {
     await customer.getByText('Saved: ada@example.com').waitFor();
     await customer.getByRole('button', { name: 'Place order' }).click();
     await customer.getByRole('heading', { name: /Thank you! Order .+ is placed\./ }).waitFor();
-    await customer.screenshot({ path: `${SHOTS}/demo-order.png`, fullPage: true });
+    await customer.screenshot({ path: `${SCREENSHOTS}/demo-order.png`, fullPage: true });
 
     // The dashboard at phone width: nothing wider than the screen.
     await admin.getByRole('dialog', { name: 'Share a link' }).getByRole('button', { name: 'Close' }).click();
@@ -194,9 +176,8 @@ describe.runIf(hasBrowser)('a newcomer on an empty database', () => {
       expect(await admin.evaluate(() => document.documentElement.scrollWidth), tab).toBeLessThanOrEqual(375);
     }
     await admin.getByRole('button', { name: 'Links', exact: true }).click();
-    await admin.screenshot({ path: `${SHOTS}/admin-phone.png`, fullPage: true });
-    await context.close();
-    await customer.context().close();
+    await admin.screenshot({ path: `${SCREENSHOTS}/admin-phone.png`, fullPage: true });
+    await crowd.close();
   });
 });
 
@@ -250,11 +231,9 @@ describe.runIf(hasBrowser)('a dashboard whose socket is cut', () => {
 
   it('shows the events committed while it was cut after it reconnects, in order, once each', async () => {
     const proxy = await cuttableProxy(port);
-    const context = await browser.newContext({ locale: 'en-US' });
+    const crowd = people(browser, proxy.origin);
     try {
-      const admin = await context.newPage();
-      admin.setDefaultTimeout(120_000);
-      await offline(admin, proxy.origin);
+      const admin = await crowd.person();
       const selectionId = await createSelection(t);
       is((await t.admin(AddItem, { input: { selectionId, sku: 'MUG', quantity: 1 } })).addSelectionItem, 'AddSelectionItemSuccess');
       const issued = is((await t.admin(IssueLink, { input: { selectionId, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
@@ -275,9 +254,9 @@ describe.runIf(hasBrowser)('a dashboard whose socket is cut', () => {
       await admin.getByRole('row', { name: `Link ${issued.link.hash1}` }).getByRole('cell', { name: '2', exact: true }).waitFor();
       await expect.poll(async () => (await feed.getByRole('listitem').allInnerTexts()).map((text) => text.split(' ')[0]), { timeout: 120_000 })
         .toEqual(['CLAIMED', 'CLAIMED', 'ISSUED']);
-      await admin.screenshot({ path: `${SHOTS}/admin-after-reconnect.png`, fullPage: true });
+      await admin.screenshot({ path: `${SCREENSHOTS}/admin-after-reconnect.png`, fullPage: true });
     } finally {
-      await context.close();
+      await crowd.close();
       await proxy.close();
     }
   });

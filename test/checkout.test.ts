@@ -2,50 +2,34 @@
 // opens the URL the admin sent, sees the copy, buys; a reload shows the same claim; a later
 // visitor is told the link was used; of two early claimants with stock for one, the second is
 // told what is out of stock. Each person is a browser context of their own.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
-import { hasBrowser, launchBrowser, offline } from './helpers/browser.js';
+import { SCREENSHOTS, hasBrowser, launchBrowser, people } from './helpers/browser.js';
+import type { People } from './helpers/browser.js';
 import { is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { AddItem, ImportCatalog, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
-
-/** Where the pages' screenshots go (gitignored): one per state a test reaches. */
-const SHOTS = resolve(import.meta.dirname, '../test-results/screenshots');
 
 describe.runIf(hasBrowser)('the checkout page of a link', () => {
   let t: TestApp;
   let origin: string;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  /** Uncaught errors in any page: none is expected. */
-  const pageErrors: string[] = [];
+  let crowd: People;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     t = await startTestApp();
     origin = (await t.app.start()).replace('localhost', '127.0.0.1');
     await seedCatalog(t);
     browser = await launchBrowser();
+    crowd = people(browser, origin);
   });
   afterAll(async () => {
-    for (const context of contexts) await context.close();
+    await crowd?.close();
     await browser?.close();
     await t?.stop();
   });
-
-  /** A new person: a browser context of their own, offline but for this server. */
-  async function person(): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-US' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(120_000);
-    await offline(page, origin);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    return page;
-  }
+  const person = (): Promise<Page> => crowd.person();
 
   /** A link to a selection with the given lines; its checkout URL on this server. */
   async function link(lines: { sku: string; quantity: number; unitPrice?: string }[]): Promise<{ url: string; id: string }> {
@@ -79,7 +63,7 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
     const totals = page.getByRole('table', { name: 'Totals' });
     // 3 × 149.00 + 50.00 = 497.00, shipping to SE 49.00, tax 25 % of 546.00 = 136.50.
     await totals.getByText('SEK 682.50').waitFor();
-    await page.screenshot({ path: `${SHOTS}/checkout-copy.png`, fullPage: true });
+    await page.screenshot({ path: `${SCREENSHOTS}/checkout-copy.png`, fullPage: true });
 
     // The market serves SE, NO and DK; it has no shipping to DK, so DK cannot be chosen.
     const country = page.getByLabel('Ship to');
@@ -96,7 +80,7 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
 
     await buy(page, 'first@example.com');
     await page.getByRole('heading', { name: /Thank you! Order .+ is placed\./ }).waitFor();
-    await page.screenshot({ path: `${SHOTS}/checkout-confirmation.png`, fullPage: true });
+    await page.screenshot({ path: `${SCREENSHOTS}/checkout-confirmation.png`, fullPage: true });
 
     await page.reload();
     await page.getByRole('heading', { name: /Thank you! Order .+ is placed\./ }).waitFor();
@@ -107,22 +91,18 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
     const later = await person();
     await later.goto(url);
     await later.getByRole('alert').getByText('This link has already been used for a purchase.').waitFor();
-    await later.screenshot({ path: `${SHOTS}/checkout-link-used.png`, fullPage: true });
-    expect(pageErrors).toEqual([]);
+    await later.screenshot({ path: `${SCREENSHOTS}/checkout-link-used.png`, fullPage: true });
+    expect(crowd.errors).toEqual([]);
   });
 
   it('fits a phone: nothing wider than the screen, every control reachable', async () => {
     const { url } = await link([{ sku: 'TEE-S', quantity: 1 }, { sku: 'MUG', quantity: 2, unitPrice: '45.00' }]);
-    const context = await browser.newContext({ locale: 'sv-SE', viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
-    contexts.push(context);
-    const phone = await context.newPage();
-    phone.setDefaultTimeout(120_000);
-    await offline(phone, origin);
+    const phone = await crowd.person({ locale: 'sv-SE', viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
     await phone.goto(url);
     await phone.getByRole('table', { name: 'Items' }).getByText('T-shirt S').waitFor();
     // Swedish formatting of the same decimal strings: 149,00 kr.
     await phone.getByRole('table', { name: 'Items' }).getByText('149,00 kr').first().waitFor();
-    await phone.screenshot({ path: `${SHOTS}/checkout-phone.png`, fullPage: true });
+    await phone.screenshot({ path: `${SCREENSHOTS}/checkout-phone.png`, fullPage: true });
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await phone.getByRole('button', { name: 'Place order' }).scrollIntoViewIfNeeded();
   });
@@ -141,7 +121,7 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
     await first.getByRole('heading', { name: /Thank you!/ }).waitFor();
     await buy(second, 'late@example.com');
     await second.getByRole('alert').getByText('Not enough in stock: LAST-1 (none left, you asked for 1).').waitFor();
-    await second.screenshot({ path: `${SHOTS}/checkout-out-of-stock.png`, fullPage: true });
-    expect(pageErrors).toEqual([]);
+    await second.screenshot({ path: `${SCREENSHOTS}/checkout-out-of-stock.png`, fullPage: true });
+    expect(crowd.errors).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
 // A real browser for the pages: Debian's Chromium (`apt-get install chromium`) driven by
 // playwright-core (DESIGN.md §5); nothing is downloaded. Sessions and CI run as root, hence
 // --no-sandbox; the other flags keep Chromium from calling out of a machine with no internet.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -27,8 +28,44 @@ export function launchBrowser(): Promise<Browser> {
  */
 export async function newPage(browser: Browser): Promise<Page> {
   const page = await browser.newPage();
-  page.setDefaultTimeout(120_000);
+  page.setDefaultTimeout(PAGE_TIMEOUT);
   return page;
+}
+
+const PAGE_TIMEOUT = 120_000;
+
+/** Where the pages' screenshots go (gitignored): one per state a test reaches. */
+export const SCREENSHOTS = resolve(import.meta.dirname, '../../test-results/screenshots');
+
+export interface People {
+  /** A new person: a browser context of their own (en-US unless `options` say otherwise), offline but for the origin. */
+  person(options?: BrowserContextOptions): Promise<Page>;
+  /** Uncaught errors in any of their pages: none is expected. */
+  errors: string[];
+  /** Closes every person's context. */
+  close(): Promise<void>;
+}
+
+/** The people of a test, each in a browser context of their own, who may reach `origin` only. */
+export function people(browser: Browser, origin: string): People {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const contexts: BrowserContext[] = [];
+  const errors: string[] = [];
+  return {
+    errors,
+    async person(options = {}) {
+      const context = await browser.newContext({ locale: 'en-US', ...options });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.setDefaultTimeout(PAGE_TIMEOUT);
+      await offline(page, origin);
+      page.on('pageerror', (error) => errors.push(error.message));
+      return page;
+    },
+    async close() {
+      for (const context of contexts.splice(0)) await context.close();
+    },
+  };
 }
 
 /**
