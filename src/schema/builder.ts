@@ -13,6 +13,7 @@ import type { Caller } from '../auth/caller.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import { db } from '../db/client.js';
 import { Forbidden } from '../services/errors.js';
+import { LIMITS } from '../services/validate.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import type { Loaders } from './loaders.js';
@@ -133,4 +134,12 @@ export function noRow<T>(query: object, empty: T): T {
  */
 export function pageSize(first: number | null | undefined, fallback: number, max: number): number {
   return Math.min(Math.max(first ?? fallback, 0), max);
+}
+
+/** A search argument as given, or a GraphQL error (BAD_USER_INPUT) when it is longer than LIMITS.search. */
+export function searchArgument(search: string | null | undefined): string | null | undefined {
+  if ((search ?? '').length > LIMITS.search) {
+    throw new GraphQLError(`search is at most ${LIMITS.search} characters`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return search;
 }

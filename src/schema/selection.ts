@@ -1,18 +1,17 @@
 // Customers, selections (carts) and their items, with the queries and mutations on them.
 import { createHash } from 'node:crypto';
-import { GraphQLError } from 'graphql';
 import type { Caller } from '../auth/caller.js';
 import { db } from '../db/client.js';
 import { SelectionStatus as SelectionStatusValues } from '../generated/prisma/enums.js';
 import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from '../services/errors.js';
 import { computeTotals } from '../services/money.js';
 import {
-  CUSTOMER_SEARCH_LENGTH, addSelectionItem, createSelection, customersMatching, removeSelectionItem, setCustomer,
+  addSelectionItem, createSelection, customersMatching, removeSelectionItem, setCustomer,
   setShippingCountry, ships, updateSelectionItem, visibleSelection,
 } from '../services/selection.js';
 import { LIMITS, isUuid } from '../services/validate.js';
-import { adminOnly, builder, noRow, ownerOrAdmin, pageSize } from './builder.js';
-import { OFFERS_PAGE, OFFER_SEARCH_LENGTH, offersOf } from '../services/catalog.js';
+import { adminOnly, builder, noRow, ownerOrAdmin, pageSize, searchArgument } from './builder.js';
+import { OFFERS_PAGE, offersOf } from '../services/catalog.js';
 import { resultErrors } from './errors.js';
 import { shippingKey } from './loaders.js';
 import { Money, SelectionTotals } from './money.js';
@@ -35,13 +34,9 @@ builder.queryField('customers', (t) =>
       type: 'Customer',
       cursor: 'id',
       description: `Admin only. Customers, newest first, a page at a time (at most 100): those whose e-mail or names contain \`search\` (any case), or all.`,
-      args: { search: t.arg.string({ required: false, description: `Part of an e-mail address or a name, at most ${CUSTOMER_SEARCH_LENGTH} characters.` }) },
-      resolve: (query, _root, { search }) => {
-        if ((search ?? '').length > CUSTOMER_SEARCH_LENGTH) {
-          throw new GraphQLError(`search is at most ${CUSTOMER_SEARCH_LENGTH} characters`, { extensions: { code: 'BAD_USER_INPUT' } });
-        }
-        return db().customer.findMany({ ...query, where: customersMatching(search), orderBy: { id: 'desc' } });
-      },
+      args: { search: t.arg.string({ required: false, description: `Part of an e-mail address or a name, at most ${LIMITS.search} characters.` }) },
+      resolve: (query, _root, { search }) =>
+        db().customer.findMany({ ...query, where: customersMatching(searchArgument(search)), orderBy: { id: 'desc' } }),
     },
     { name: 'CustomerConnection', description: 'A page of customers.' },
     { name: 'CustomerEdge', description: 'One customer and its cursor.' },
@@ -146,21 +141,17 @@ export const Selection = builder.prismaObject('Selection', {
       description: `What can be added to it: variants priced in its pricelist, by SKU, whose SKU or name contains \`search\` (any case; every variant when empty). Adding is still refused when the selection is locked.`,
       extensions: { items: OFFERS_PAGE.max },
       args: {
-        search: t.arg.string({ required: false, description: `Part of a SKU or a name, at most ${OFFER_SEARCH_LENGTH} characters.` }),
+        search: t.arg.string({ required: false, description: `Part of a SKU or a name, at most ${LIMITS.search} characters.` }),
         first: t.arg.int({ required: false, defaultValue: OFFERS_PAGE.default, description: `How many offers, at most ${OFFERS_PAGE.max}.` }),
       },
       select: { pricelistId: true },
-      resolve: (query, selection, { search, first }) => {
-        if ((search ?? '').length > OFFER_SEARCH_LENGTH) {
-          throw new GraphQLError(`search is at most ${OFFER_SEARCH_LENGTH} characters`, { extensions: { code: 'BAD_USER_INPUT' } });
-        }
-        return db().price.findMany({
+      resolve: (query, selection, { search, first }) =>
+        db().price.findMany({
           ...query,
-          where: offersOf(selection.pricelistId, search),
+          where: offersOf(selection.pricelistId, searchArgument(search)),
           orderBy: { variant: { sku: 'asc' } },
           take: pageSize(first, OFFERS_PAGE.default, OFFERS_PAGE.max),
-        });
-      },
+        }),
     }),
     availableCountries: t.field({
       type: [ShippingCountry],

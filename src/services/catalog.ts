@@ -299,9 +299,6 @@ export async function setStock(input: SetStockInput): Promise<SetStockInput> {
 /** Offers listed at once at most. */
 export const OFFERS_PAGE = { default: 20, max: 50 } as const;
 
-/** The longest search for offers, in characters. */
-export const OFFER_SEARCH_LENGTH = 100;
-
 /**
  * What a selection may add: the variants priced in its pricelist whose SKU or name contains
  * `search` (any case; all of them when it is empty), by SKU.

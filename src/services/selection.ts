@@ -277,9 +277,6 @@ export async function setCustomer(caller: Caller, input: SetCustomerInput): Prom
   }, transactionOptions);
 }
 
-/** The longest customer search, in characters. */
-export const CUSTOMER_SEARCH_LENGTH = 100;
-
 /** Customers whose e-mail or names contain `search` (any case); all of them when it is empty. */
 export function customersMatching(search: string | null | undefined): Prisma.CustomerWhereInput {
   const text = (search ?? '').trim();

@@ -21,6 +21,8 @@ export const LIMITS = {
   /** Claims of one link that `ShareableLink.claims` answers at most. */
   claimsPerAnswer: 1_000,
   idempotencyKey: 200,
+  /** Characters of a search (offers, customers). */
+  search: 100,
 } as const;
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
