@@ -58,10 +58,12 @@ const keep = (hash1: string, value: Kept) => localStorage.setItem(storageKey(has
 type Claimed = { kind: 'claiming' } | { kind: 'refused'; sentence: string } | { kind: 'claimed'; selectionId: string };
 
 export function Checkout(props: { hash1: string; hash2: string }) {
-  const token = useRef<string | null>(kept(props.hash1)?.token ?? null);
+  // Read from localStorage once, not on every render.
+  const [stored] = useState(() => kept(props.hash1));
+  const token = useRef<string | null>(stored?.token ?? null);
   const client = useMemo(() => storefrontClient(() => token.current), []);
   const [claimed, setClaimed] = useState<Claimed>({ kind: 'claiming' });
-  const [orderId, setOrderId] = useState<string | null>(kept(props.hash1)?.orderId ?? null);
+  const [orderId, setOrderId] = useState<string | null>(stored?.orderId ?? null);
 
   // One claim per page load: React may run an effect twice (StrictMode), a claim must not.
   const started = useRef(false);
