@@ -275,7 +275,7 @@ describe('claims racing with the purchase that consumes the link', () => {
       expect(new Set(rows.map((r) => r.id))).toEqual(new Set([buyer.claimId, earlier.claimId, ...copies.map((c) => c.claim.id)]));
       for (const row of rows) {
         expect(row.selection.sessionId).not.toBeNull();
-        expect(row.selection.items.map((i) => ({ sku: i.variant.sku, quantity: i.quantity, unitPrice: i.unitPrice, priceLocked: i.priceLocked }))).toEqual([
+        expect(row.selection.items.map((i) => ({ sku: i.variant?.sku, quantity: i.quantity, unitPrice: i.unitPrice, priceLocked: i.priceLocked }))).toEqual([
           { sku: 'RACE-CLAIM-P', quantity: 2, unitPrice: 1000n, priceLocked: false },
           { sku: 'RACE-CLAIM-Q', quantity: 1, unitPrice: 750n, priceLocked: true },
         ]);

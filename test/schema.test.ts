@@ -11,6 +11,9 @@ import { schema } from '../src/schema/index.js';
 
 const root = resolve(import.meta.dirname, '..');
 const contractPath = resolve(root, '../shared/api-contract.graphql');
+// The contract plus what an open issue adds (extra payments: custom lines make
+// SelectionItem.sku and .variant nullable); it becomes the contract once that issue is resolved.
+const nextContractPath = resolve(root, '../shared/api-contract.next.graphql');
 
 describe('schema.graphql', () => {
   it('is the sorted schema printed from the code (run `npm run schema:print` when this fails)', () => {
@@ -19,10 +22,19 @@ describe('schema.graphql', () => {
 
   // The contract lives beside the repository (../shared), as it does in CI. Outside CI a
   // checkout without it skips this one test, loudly; in CI its absence fails.
-  it.skipIf(!existsSync(contractPath) && process.env.CI !== 'true')('keeps ../shared/api-contract.graphql', () => {
+  it.skipIf(!existsSync(contractPath) && process.env.CI !== 'true')('keeps ../shared/api-contract.graphql, but for what its next version changes', () => {
     const contract = buildSchema(readFileSync(contractPath, 'utf8'));
     const printed = buildSchema(readFileSync(resolve(root, 'schema.graphql'), 'utf8'));
-    expect(findBreakingChanges(contract, printed)).toEqual([]);
+    const next = existsSync(nextContractPath) ? buildSchema(readFileSync(nextContractPath, 'utf8')) : contract;
+    const planned = findBreakingChanges(contract, next).map((change) => change.description);
+    const unplanned = findBreakingChanges(contract, printed).filter((change) => !planned.includes(change.description));
+    expect(unplanned).toEqual([]);
+  });
+
+  it.skipIf(!existsSync(nextContractPath))('keeps ../shared/api-contract.next.graphql', () => {
+    const next = buildSchema(readFileSync(nextContractPath, 'utf8'));
+    const printed = buildSchema(readFileSync(resolve(root, 'schema.graphql'), 'utf8'));
+    expect(findBreakingChanges(next, printed)).toEqual([]);
   });
 
   it('describes every type, field, argument, input field and enum value', () => {

@@ -13,7 +13,7 @@ const codeDescriptions: Record<Code, string> = {
   FORBIDDEN: 'This caller may not do this.',
   RATE_LIMITED: 'Too many failed attempts from this client: wait `retryAfterSeconds`.',
   LINK_NOT_FOUND: 'No link matches this hash pair (also for a malformed pair, or a right hash1 with a wrong hash2).',
-  LINK_USED: 'The link was consumed by a purchase: the claimant gets nothing in a basket.',
+  LINK_USED: 'The link was consumed by a purchase: a new claimant gets nothing in a basket; at placeOrder, the link already had its maxOrders orders.',
   LINK_REVOKED: 'The link was revoked by an admin.',
   LINK_EXPIRED: 'The link is past its expiry time.',
   SELECTION_LOCKED: 'The selection came from a link issued with lockItems: no item can be added, changed or removed.',

@@ -41,6 +41,7 @@ export const ShareableLink = builder.prismaObject('ShareableLink', {
       description: 'The admin selection the link copies from; null once it was deleted by the first purchase. Admins only.',
     }),
     lockItems: t.exposeBoolean('lockItems', { description: 'Claimed copies can buy exactly these items and nothing else.' }),
+    maxOrders: t.exposeInt('maxOrders', { nullable: true, description: 'At most this many orders from all claims of the link; null: no limit (the seed\'s rule).' }),
     ignoreShipping: t.exposeBoolean('ignoreShipping', { description: 'Claimed copies pay no shipping.' }),
     ignoreTax: t.exposeBoolean('ignoreTax', { description: 'Claimed copies pay no tax.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was issued.' }),
@@ -113,6 +114,10 @@ const IssueShareableLinkInput = builder.inputType('IssueShareableLinkInput', {
     ignoreShipping: t.boolean({ defaultValue: false, description: 'Claimed copies pay no shipping.' }),
     ignoreTax: t.boolean({ defaultValue: false, description: 'Claimed copies pay no tax.' }),
     expiresAt: t.field({ type: 'DateTime', required: false, description: 'When the link stops working.' }),
+    maxOrders: t.int({
+      required: false,
+      description: `At most this many orders from all claims of the link (1 to ${LIMITS.linkOrders.toLocaleString('en')}); with 1, a customer who opened it twice pays once. Left out: no limit, earlier claimants may still buy after the first order.`,
+    }),
   }),
 });
 

@@ -14,36 +14,43 @@ export interface Charges {
 export interface Loaders {
   /** Shipping and tax of a selection, by "marketId|pricelistId|countryCode". */
   charges: DataLoader<string, Charges>;
-  /** Currencies of selections, by id. */
-  currencies: Currencies;
+  /** Currency, status and lock of selections, by id: what their lines need. */
+  selections: SelectionFactsLoader;
   /** Shareable links, by id (an admin's list of orders shows each one's link). */
   links: DataLoader<string, ShareableLinkRow | null>;
   /** The countries with a shipping rate, by "marketId|pricelistId". */
   ratedCountries: DataLoader<string, ReadonlySet<string>>;
 }
 
-/**
- * The currency of a selection, by its id. A selection read with its items primes it, so that
- * its lines neither load their selection's pricelist again nor wait for a promise (an
- * asynchronous field costs graphql-js more than a synchronous one, on every line).
- */
-export interface Currencies {
-  prime(selectionId: string, currency: string): void;
-  of(selectionId: string): string | Promise<string>;
+/** What a selection's lines need from it: the currency of their prices and the state of change. */
+export interface SelectionFacts {
+  currency: string;
+  status: string;
+  locked: boolean;
 }
 
-function createCurrencies(): Currencies {
-  const known = new Map<string, string>();
-  const loader = new DataLoader<string, string>(async (ids) => {
+/**
+ * SelectionFacts by selection id. A selection read with its items primes them, so that its
+ * lines neither load their selection again nor wait for a promise (an asynchronous field costs
+ * graphql-js more than a synchronous one, on every line).
+ */
+export interface SelectionFactsLoader {
+  prime(selectionId: string, facts: SelectionFacts): void;
+  of(selectionId: string): SelectionFacts | Promise<SelectionFacts>;
+}
+
+function createSelectionFacts(): SelectionFactsLoader {
+  const known = new Map<string, SelectionFacts>();
+  const loader = new DataLoader<string, SelectionFacts>(async (ids) => {
     const rows = await db().selection.findMany({
       where: { id: { in: [...ids] } },
-      select: { id: true, pricelist: { select: { currency: true } } },
+      select: { id: true, status: true, locked: true, pricelist: { select: { currency: true } } },
     });
-    const byId = new Map(rows.map((row) => [row.id, row.pricelist.currency]));
+    const byId = new Map(rows.map((row) => [row.id, { currency: row.pricelist.currency, status: row.status, locked: row.locked }]));
     return ids.map((id) => byId.get(id) ?? new Error(`selection ${id} is gone`));
   });
   return {
-    prime: (selectionId, currency) => known.set(selectionId, currency),
+    prime: (selectionId, facts) => known.set(selectionId, facts),
     of: (selectionId) => known.get(selectionId) ?? loader.load(selectionId),
   };
 }
@@ -74,7 +81,7 @@ export function createLoaders(): Loaders {
       );
       return keys.map((key) => byKey.get(key) ?? { shippingRate: null, taxRate: null });
     }),
-    currencies: createCurrencies(),
+    selections: createSelectionFacts(),
     links: new DataLoader(async (ids) => {
       const rows = await db().shareableLink.findMany({ where: { id: { in: [...ids] } } });
       const byId = new Map(rows.map((row) => [row.id, row]));

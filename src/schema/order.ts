@@ -2,15 +2,15 @@
 import { db } from '../db/client.js';
 import { OrderStatus as OrderStatusValues } from '../generated/prisma/enums.js';
 import {
-  Forbidden, IdempotencyConflict, NotFound, OutOfStock, SelectionStateFailed, ShippingUnavailable, ValidationFailed,
+  Forbidden, IdempotencyConflict, LinkUnavailable, NotFound, OutOfStock, SelectionStateFailed, ShippingUnavailable, ValidationFailed,
 } from '../services/errors.js';
 import { LIMITS, isUuid } from '../services/validate.js';
 import { adminOnly, builder, noRow, ownerOrAdmin } from './builder.js';
-import { Customer, customerAsSeenBy } from './selection.js';
+import { Customer, SelectionItemKind, customerAsSeenBy } from './selection.js';
 import { ShareableLink } from './link.js';
 import { resultErrors } from './errors.js';
 import { Money, SelectionTotals } from './money.js';
-import { placeOrder } from '../services/order.js';
+import { orderVisibleTo, ordersVisibleTo, placeOrder } from '../services/order.js';
 
 export const OrderStatus = builder.enumType(OrderStatusValues, {
   name: 'OrderStatus',
@@ -26,8 +26,9 @@ export function orderNumber(number: bigint): string {
 export const OrderItem = builder.prismaObject('OrderItem', {
   description: 'A line of an order, as it was when the order was placed.',
   fields: (t) => ({
-    sku: t.exposeString('sku', { description: 'The variant\'s SKU.' }),
-    name: t.exposeString('name', { description: 'The variant\'s name when the order was placed.' }),
+    kind: t.expose('kind', { type: SelectionItemKind, description: 'CATALOG for a variant, CUSTOM for a line an admin wrote (no stock was taken for it).' }),
+    sku: t.exposeString('sku', { nullable: true, description: 'The variant\'s SKU, or the merchant\'s optional reference on a custom line.' }),
+    name: t.exposeString('name', { description: 'The variant\'s name when the order was placed, or the custom line\'s.' }),
     quantity: t.exposeInt('quantity', { description: 'Units ordered.' }),
     unitPrice: t.field({
       type: Money,
@@ -69,8 +70,24 @@ export const Order = builder.prismaObject('Order', {
       resolve: (order) => order,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was placed.' }),
+    supplementaryOrders: t.relation('supplementaryOrders', {
+      description: `Orders placed later as additional payments for this one, oldest first (at most ${LIMITS.supplementaryOrders}). A storefront session sees only its own.`,
+      extensions: { items: LIMITS.supplementaryOrders },
+      query: (_args, ctx) => ({ where: ordersVisibleTo(ctx.caller), orderBy: { number: 'asc' }, take: LIMITS.supplementaryOrders }),
+    }),
   }),
 });
+
+// Beside Order rather than in it: a field of Order returning Order would make its type refer to itself.
+builder.prismaObjectField('Order', 'relatedOrder', (t) =>
+  t.field({
+    type: Order,
+    nullable: true,
+    description: 'The earlier order this one is an additional payment for. A storefront session sees it only when it placed that order too.',
+    select: (_args, _ctx, nestedSelection) => ({ relatedOrder: nestedSelection() }),
+    resolve: (order, _args, ctx) => (order.relatedOrder && orderVisibleTo(ctx.caller, order.relatedOrder) ? order.relatedOrder : null),
+  }),
+);
 
 builder.queryField('orders', (t) =>
   t.prismaConnection(
@@ -112,8 +129,7 @@ builder.queryField('order', (t) =>
     args: { id: t.arg.id({ description: 'The order\'s id.' }) },
     resolve: (query, _root, { id }, ctx) => {
       if (!isUuid(id)) return noRow(query, null);
-      const where = ctx.caller.kind === 'session' ? { id, sessionId: ctx.caller.sessionId } : { id };
-      return db().order.findUnique({ ...query, where });
+      return db().order.findFirst({ ...query, where: { id, ...ordersVisibleTo(ctx.caller) } });
     },
   }),
 );
@@ -144,9 +160,9 @@ builder.mutationField('placeOrder', (t) =>
   t.field({
     ...ownerOrAdmin,
     type: PlaceOrderSuccess,
-    description: 'The owning session (or an admin). Takes stock and places the order in one transaction.',
+    description: 'The owning session (or an admin). Takes stock and places the order in one transaction. Refused with what `Selection.placeOrderBlockers` shows beforehand, or OUT_OF_STOCK.',
     errors: resultErrors('PlaceOrder', [
-      ValidationFailed, NotFound, Forbidden, SelectionStateFailed, OutOfStock, ShippingUnavailable, IdempotencyConflict,
+      ValidationFailed, NotFound, Forbidden, SelectionStateFailed, OutOfStock, ShippingUnavailable, IdempotencyConflict, LinkUnavailable,
     ]),
     args: { input: t.arg({ type: PlaceOrderInput, description: 'The selection and an idempotency key.' }) },
     resolve: (_root, { input }, ctx) => placeOrder(ctx.caller, input),

@@ -2,20 +2,23 @@
 import { createHash } from 'node:crypto';
 import type { Caller } from '../auth/caller.js';
 import { db } from '../db/client.js';
-import { SelectionStatus as SelectionStatusValues } from '../generated/prisma/enums.js';
+import { SelectionItemKind as SelectionItemKindValues, SelectionStatus as SelectionStatusValues } from '../generated/prisma/enums.js';
 import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from '../services/errors.js';
 import { computeTotals } from '../services/money.js';
+import { quotaReached } from '../services/link.js';
+import { placeOrderBlockers } from '../services/order.js';
+import type { OrderReadiness } from '../services/order.js';
 import {
-  addSelectionItem, createSelection, customersMatching, removeSelectionItem, setCustomer,
-  setShippingCountry, ships, updateSelectionItem, visibleSelection,
+  addCustomSelectionItem, addSelectionItem, createSelection, customersMatching, lineCapabilities, removeSelectionItem,
+  selectionCapabilities, setCustomer, setShippingCountry, ships, updateSelectionItem, visibleSelection,
 } from '../services/selection.js';
 import { LIMITS, isUuid } from '../services/validate.js';
 import { adminOnly, builder, noRow, ownerOrAdmin, pageSize, searchArgument } from './builder.js';
 import { OFFERS_PAGE, offersOf } from '../services/catalog.js';
 import { resultErrors } from './errors.js';
 import { shippingKey } from './loaders.js';
+import type { SelectionFacts } from './loaders.js';
 import { Money, SelectionTotals } from './money.js';
-import type { MoneyValue } from './money.js';
 
 export const Customer = builder.prismaObject('Customer', {
   description: 'Who a selection or order is for.',
@@ -77,37 +80,71 @@ export const SelectionStatus = builder.enumType(SelectionStatusValues, {
   },
 });
 
-/** An amount in a currency that may still be loading. */
-function money(amount: bigint, currency: string | Promise<string>): MoneyValue | Promise<MoneyValue> {
-  return typeof currency === 'string' ? { amount, currency } : currency.then((loaded) => ({ amount, currency: loaded }));
+/** A value computed from a selection's facts, which may still be loading. */
+function withFacts<T>(facts: SelectionFacts | Promise<SelectionFacts>, compute: (facts: SelectionFacts) => T): T | Promise<T> {
+  return facts instanceof Promise ? facts.then(compute) : compute(facts);
 }
+
+export const SelectionItemKind = builder.enumType(SelectionItemKindValues, {
+  name: 'SelectionItemKind',
+  description: 'What a line is.',
+  values: {
+    CATALOG: { description: 'A variant of the catalog: takes stock at purchase.' },
+    CUSTOM: { description: 'A line an admin wrote (e.g. an additional payment): no variant, no stock, always priceLocked.' },
+  },
+});
+
+const LineCapabilities = builder.objectRef<ReturnType<typeof lineCapabilities>>('LineCapabilities').implement({
+  description: 'What the holder of a selection may do with one line now (the same rules the mutations enforce).',
+  fields: (t) => ({
+    canIncrease: t.exposeBoolean('canIncrease', { description: 'updateSelectionItem may raise the quantity: the selection is open, not locked, and the line is not priceLocked nor at 10,000 units.' }),
+    canDecrease: t.exposeBoolean('canDecrease', { description: 'updateSelectionItem may lower the quantity: the selection is open, not locked, and the line has more than one unit.' }),
+    canRemove: t.exposeBoolean('canRemove', { description: 'removeSelectionItem may remove the line: the selection is open and not locked.' }),
+  }),
+});
 
 export const SelectionItem = builder.prismaObject('SelectionItem', {
   select: { id: true },
-  description: 'One line of a selection: a SKU, a quantity and a unit price.',
+  description: 'One line of a selection: a catalog variant or a custom line, a quantity and a unit price.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Unique id.' }),
+    kind: t.expose('kind', { type: SelectionItemKind, description: 'CATALOG for a variant, CUSTOM for a line an admin wrote.' }),
     sku: t.string({
-      description: 'The variant\'s SKU.',
-      select: { variant: { select: { sku: true } } },
-      resolve: (item) => item.variant.sku,
+      nullable: true,
+      description: 'The variant\'s SKU, or the merchant\'s optional reference on a custom line.',
+      select: { sku: true, variant: { select: { sku: true } } },
+      resolve: (item) => item.variant?.sku ?? item.sku,
     }),
-    variant: t.relation('variant', { description: 'The variant on this line.' }),
+    variant: t.relation('variant', { nullable: true, description: 'The variant on this line. Null for a custom line.' }),
+    name: t.string({
+      description: 'The variant\'s name, or the custom line\'s.',
+      select: { name: true, variant: { select: { name: true } } },
+      // The database holds a name on every custom line (SelectionItem_kind_check).
+      resolve: (item) => item.variant?.name ?? item.name!,
+    }),
     quantity: t.exposeInt('quantity', { description: 'Units, at least 1.' }),
     unitPrice: t.field({
       type: Money,
       description: 'Price of one unit, net of tax: the pricelist price, or a custom price set by an admin.',
       select: { unitPrice: true, selectionId: true },
-      resolve: (item, _args, ctx) => money(item.unitPrice, ctx.loaders.currencies.of(item.selectionId)),
+      resolve: (item, _args, ctx) => withFacts(ctx.loaders.selections.of(item.selectionId), (s) => ({ amount: item.unitPrice, currency: s.currency })),
     }),
     priceLocked: t.exposeBoolean('priceLocked', {
-      description: 'True when an admin set a custom price on this line: its quantity can never be increased.',
+      description: 'True when an admin set a custom price on this line (always on a custom line): its quantity can never be increased.',
     }),
+    taxable: t.exposeBoolean('taxable', { description: 'False for a custom line outside the tax base (e.g. a deposit); true on every catalog line.' }),
     lineTotal: t.field({
       type: Money,
       description: 'unitPrice × quantity.',
       select: { unitPrice: true, quantity: true, selectionId: true },
-      resolve: (item, _args, ctx) => money(item.unitPrice * BigInt(item.quantity), ctx.loaders.currencies.of(item.selectionId)),
+      resolve: (item, _args, ctx) =>
+        withFacts(ctx.loaders.selections.of(item.selectionId), (s) => ({ amount: item.unitPrice * BigInt(item.quantity), currency: s.currency })),
+    }),
+    capabilities: t.field({
+      type: LineCapabilities,
+      description: 'What the holder of the selection may do with this line now.',
+      select: { quantity: true, priceLocked: true, selectionId: true },
+      resolve: (item, _args, ctx) => withFacts(ctx.loaders.selections.of(item.selectionId), (s) => lineCapabilities(s, item)),
     }),
   }),
 });
@@ -119,6 +156,63 @@ const ShippingCountry = builder.objectRef<{ code: string; shippable: boolean }>(
     shippable: t.exposeBoolean('shippable', { description: 'The selection can be shipped here: the market has a shipping rate for it in the selection\'s pricelist.' }),
   }),
 });
+
+const PlaceOrderBlockerValues = ['SELECTION_EMPTY', 'SELECTION_CLOSED', 'CUSTOMER_MISSING', 'SHIPPING_UNAVAILABLE', 'LINK_USED'] as const;
+
+const PlaceOrderBlocker = builder.enumType('PlaceOrderBlocker', {
+  description: 'Why placeOrder would be refused now; empty when it would be accepted (stock permitting).',
+  values: {
+    SELECTION_EMPTY: { description: 'It has no lines (placeOrder: SELECTION_EMPTY).' },
+    SELECTION_CLOSED: { description: 'It was ordered or deleted (placeOrder: SELECTION_CLOSED).' },
+    CUSTOMER_MISSING: { description: 'No customer is attached: call setCustomer (placeOrder: VALIDATION).' },
+    SHIPPING_UNAVAILABLE: { description: 'It cannot be shipped to its country (placeOrder: SHIPPING_UNAVAILABLE).' },
+    LINK_USED: { description: 'The link it was claimed from has had its maxOrders orders (placeOrder: LINK_USED).' },
+  } satisfies Record<(typeof PlaceOrderBlockerValues)[number], { description: string }>,
+});
+
+const SelectionCapabilities = builder.objectRef<ReturnType<typeof selectionCapabilities>>('SelectionCapabilities').implement({
+  description: 'What the holder of a selection may do with it now.',
+  fields: (t) => ({
+    canAddItems: t.exposeBoolean('canAddItems', { description: 'addSelectionItem is accepted: the selection is open and not locked.' }),
+    canChangeCountry: t.exposeBoolean('canChangeCountry', {
+      description: 'setShippingCountry is accepted for another country: the selection is open and availableCountries has another shippable one.',
+    }),
+    canPlaceOrder: t.exposeBoolean('canPlaceOrder', { description: 'placeOrderBlockers is empty: placeOrder is accepted, stock permitting.' }),
+  }),
+});
+
+/** What placeOrderBlockers reads of a selection, in the same query as the selection. */
+const readinessSelect = {
+  status: true,
+  locked: true,
+  countryCode: true,
+  marketId: true,
+  pricelistId: true,
+  customerId: true,
+  market: { select: { countries: true } },
+  _count: { select: { items: true } },
+  claim: { select: { link: { select: { maxOrders: true, _count: { select: { orders: true } } } } } },
+} as const;
+
+function readiness(
+  s: {
+    status: string;
+    countryCode: string;
+    customerId: string | null;
+    market: { countries: string[] };
+    _count: { items: number };
+    claim: { link: { maxOrders: number | null; _count: { orders: number } } } | null;
+  },
+  rated: ReadonlySet<string>,
+): OrderReadiness {
+  return {
+    status: s.status,
+    lines: s._count.items,
+    hasCustomer: s.customerId !== null,
+    shippable: ships(s.market.countries, rated, s.countryCode),
+    linkQuotaReached: s.claim !== null && quotaReached(s.claim.link, s.claim.link._count.orders),
+  };
+}
 
 const ITEM_ORDER = [{ createdAt: 'asc' as const }, { id: 'asc' as const }];
 
@@ -175,17 +269,19 @@ export const Selection = builder.prismaObject('Selection', {
       description: `The lines, oldest first (at most ${LIMITS.selectionLines}).`,
       extensions: { items: LIMITS.selectionLines },
       select: (_args, _ctx, nestedSelection) => ({
+        status: true,
+        locked: true,
         pricelist: { select: { currency: true } },
         items: nestedSelection({ orderBy: ITEM_ORDER }),
       }),
       resolve: (selection, _args, ctx) => {
-        ctx.loaders.currencies.prime(selection.id, selection.pricelist.currency);
+        ctx.loaders.selections.prime(selection.id, { currency: selection.pricelist.currency, status: selection.status, locked: selection.locked });
         return selection.items;
       },
     }),
     totals: t.field({
       type: SelectionTotals,
-      description: 'Subtotal, shipping, tax and grand total, exact to the currency\'s minor unit.',
+      description: 'Subtotal, shipping, tax and grand total, exact to the currency\'s minor unit. Tax is on the taxable lines and shipping.',
       select: {
         marketId: true,
         pricelistId: true,
@@ -194,13 +290,35 @@ export const Selection = builder.prismaObject('Selection', {
         ignoreTax: true,
         pricelist: { select: { currency: true } },
         // The same arguments as the items field, so both load in one query.
-        items: { orderBy: ITEM_ORDER, select: { quantity: true, unitPrice: true } },
+        items: { orderBy: ITEM_ORDER, select: { quantity: true, unitPrice: true, taxable: true } },
       },
       resolve: async (s, _args, ctx) => {
         const { shippingRate, taxRate } = await ctx.loaders.charges.load(shippingKey(s.marketId, s.pricelistId, s.countryCode));
         const totals = computeTotals({ lines: s.items, shippingRate, taxRate, ignoreShipping: s.ignoreShipping, ignoreTax: s.ignoreTax });
         return { ...totals, currency: s.pricelist.currency };
       },
+    }),
+    capabilities: t.field({
+      type: SelectionCapabilities,
+      description: 'What the holder may do with it now: the rules the mutations enforce, so a storefront need not re-derive them.',
+      select: readinessSelect,
+      resolve: async (s, _args, ctx) => {
+        const rated = await ctx.loaders.ratedCountries.load(`${s.marketId}|${s.pricelistId}`);
+        return selectionCapabilities({ ...s, marketCountries: s.market.countries }, rated, placeOrderBlockers(readiness(s, rated)));
+      },
+    }),
+    placeOrderBlockers: t.field({
+      type: [PlaceOrderBlocker],
+      description: 'Why placeOrder would be refused now; empty when it would be accepted (stock permitting).',
+      extensions: { items: PlaceOrderBlockerValues.length },
+      select: readinessSelect,
+      resolve: async (s, _args, ctx) => placeOrderBlockers(readiness(s, await ctx.loaders.ratedCountries.load(`${s.marketId}|${s.pricelistId}`))),
+    }),
+    relatedOrder: t.relation('relatedOrder', {
+      ...adminOnly,
+      unauthorizedResolver: () => null,
+      nullable: true,
+      description: 'Admin only: the earlier order this selection asks an additional payment for. Null for others.',
     }),
     locked: t.exposeBoolean('locked', { description: 'True for a copy claimed from a link issued with lockItems.' }),
     ignoreShipping: t.exposeBoolean('ignoreShipping', { description: 'Shipping is zero (set by the link a copy was claimed from).' }),
@@ -256,7 +374,23 @@ const CreateSelectionInput = builder.inputType('CreateSelectionInput', {
     marketCode: t.string({ description: 'The market to sell in.' }),
     pricelistCode: t.string({ description: 'The pricelist of its prices.' }),
     countryCode: t.string({ description: 'Shipping country: one the market has a shipping price for in this pricelist.' }),
-    customerEmail: t.string({ required: false, description: 'The customer, created if new.' }),
+    customerEmail: t.string({ required: false, description: 'The customer, created if new. With relatedOrderId: leave it out, or give that order\'s customer.' }),
+    relatedOrderId: t.id({
+      required: false,
+      description: 'Admin: the selection asks an additional payment for this earlier order; its customer is that order\'s.',
+    }),
+  }),
+});
+
+const AddCustomSelectionItemInput = builder.inputType('AddCustomSelectionItemInput', {
+  description: 'A line that is not a catalog variant, e.g. an additional payment.',
+  fields: (t) => ({
+    selectionId: t.id({ description: 'The selection.' }),
+    name: t.string({ description: `Shown to the customer, e.g. "Express upgrade for order LC-001042" (1–${LIMITS.name} characters).` }),
+    unitPrice: t.field({ type: 'Decimal', description: 'The price of one unit, net of tax, in the selection\'s currency: above zero.' }),
+    quantity: t.int({ defaultValue: 1, description: 'Units, 1 to 10,000.' }),
+    sku: t.string({ required: false, description: 'The merchant\'s own reference (a code: letters, digits, ".", "_" or "-").' }),
+    taxable: t.boolean({ defaultValue: true, description: 'False keeps the line out of the tax base (e.g. a deposit).' }),
   }),
 });
 
@@ -334,6 +468,7 @@ type ItemResult = { selectionId: string; itemId: string };
 
 const CreateSelectionSuccess = success<SelectionResult>('CreateSelectionSuccess', 'The new selection.');
 const AddSelectionItemSuccess = success<ItemResult>('AddSelectionItemSuccess', 'The units were added.', true);
+const AddCustomSelectionItemSuccess = success<ItemResult>('AddCustomSelectionItemSuccess', 'The custom line was added.', true);
 const UpdateSelectionItemSuccess = success<ItemResult>('UpdateSelectionItemSuccess', 'The line was changed.', true);
 const RemoveSelectionItemSuccess = success<SelectionResult>('RemoveSelectionItemSuccess', 'The line was removed.');
 const SetShippingCountrySuccess = success<SelectionResult>('SetShippingCountrySuccess', 'The shipping country was changed.');
@@ -357,6 +492,14 @@ builder.mutationFields((t) => ({
     errors: resultErrors('AddSelectionItem', itemErrors),
     args: { input: t.arg({ type: AddSelectionItemInput, description: 'The SKU and quantity.' }) },
     resolve: (_root, { input }, ctx) => addSelectionItem(ctx.caller, input),
+  }),
+  addCustomSelectionItem: t.field({
+    ...adminOnly,
+    type: AddCustomSelectionItemSuccess,
+    description: 'Admin. A line that is not a catalog variant: no stock, always priceLocked.',
+    errors: resultErrors('AddCustomSelectionItem', itemErrors),
+    args: { input: t.arg({ type: AddCustomSelectionItemInput, description: 'The selection, the line\'s name, price and quantity.' }) },
+    resolve: (_root, { input }, ctx) => addCustomSelectionItem(ctx.caller, input),
   }),
   updateSelectionItem: t.field({
     ...ownerOrAdmin,

@@ -12,7 +12,7 @@ import type { RateLimiter } from '../auth/rate-limit.js';
 import { LinkUnavailable, NotFound, RateLimited, SelectionStateFailed, ValidationFailed } from './errors.js';
 import { requireShipping } from './selection.js';
 import { PAYMENT_LINK } from './static.js';
-import { isUuid } from './validate.js';
+import { LIMITS, checkQuantity, isUuid } from './validate.js';
 import { v7 as uuidv7 } from 'uuid';
 
 type Tx = Prisma.TransactionClient;
@@ -33,7 +33,19 @@ export interface IssueShareableLinkInput {
   ignoreShipping?: boolean | null;
   ignoreTax?: boolean | null;
   expiresAt?: Date | null;
+  maxOrders?: number | null;
 }
+
+/**
+ * The rule of a link's order quota: with maxOrders set, once that many orders came from its
+ * claims every other copy is refused at placeOrder (LINK_USED). Without it the seed's rule
+ * holds: earlier claimants may still buy, stock permitting.
+ */
+export function quotaReached(link: { maxOrders: number | null }, orders: number): boolean {
+  return link.maxOrders !== null && orders >= link.maxOrders;
+}
+
+export const linkUsed = () => new LinkUnavailable('LINK_USED', 'This link was already used for a purchase');
 
 export interface IssuedLink {
   linkId: string;
@@ -57,6 +69,7 @@ export async function issueShareableLink(input: IssueShareableLinkInput, publicU
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
     throw new ValidationFailed('expiresAt must be in the future', ['input', 'expiresAt']);
   }
+  if (input.maxOrders != null) checkQuantity(input.maxOrders, ['input', 'maxOrders'], 1, LIMITS.linkOrders);
   if (!isUuid(input.selectionId)) throw new NotFound('No such selection');
   return transactionWithEvents(async (tx, record) => {
     const rows = await tx.$queryRaw<{ id: string; status: string; sessionId: string | null; marketId: string; pricelistId: string; countryCode: string }[]>`
@@ -82,6 +95,7 @@ export async function issueShareableLink(input: IssueShareableLinkInput, publicU
         hash2Digest: digest(hash2),
         selectionId: selection.id,
         lockItems: input.lockItems,
+        maxOrders: input.maxOrders ?? null,
         ignoreShipping: input.ignoreShipping ?? false,
         ignoreTax: input.ignoreTax ?? false,
         expiresAt: input.expiresAt ?? null,
@@ -128,7 +142,7 @@ export function effectiveStatus(link: { status: string; expiresAt: Date | null }
 function unavailableReason(link: { status: string; expiresAt: Date | null }): LinkUnavailable | null {
   switch (effectiveStatus(link)) {
     case 'CONSUMED':
-      return new LinkUnavailable('LINK_USED', 'This link was already used for a purchase');
+      return linkUsed();
     case 'REVOKED':
       return new LinkUnavailable('LINK_REVOKED', 'This link was revoked');
     case 'EXPIRED':
@@ -180,8 +194,8 @@ export async function claimSelectionLimited<T>(limiter: RateLimiter, clientAddre
 }
 
 /**
- * Claims a link: copies its selection (items with their prices and price locks, market,
- * pricelist, country, customer, and the link's options) for the caller and returns the
+ * Claims a link: copies its selection (items, custom lines too, with their prices and price
+ * locks, market, pricelist, country, customer, the earlier order it is for, and the link's options) for the caller and returns the
  * session token. A session that already claimed this link gets that claim back.
  *
  * The link row is read FOR SHARE: claims run side by side, but never alongside the purchase
@@ -224,7 +238,7 @@ async function claimOnce(caller: Caller, input: { hash1: string; hash2: string }
     }
     const unavailable = unavailableReason(link);
     if (unavailable) throw unavailable;
-    if (!link.selectionId) throw new LinkUnavailable('LINK_USED', 'This link was already used for a purchase');
+    if (!link.selectionId) throw linkUsed();
 
     return copyForClaim(tx, record, caller, sessionToken, link as typeof link & { selectionId: string });
   }, transactionOptions);
@@ -257,15 +271,15 @@ async function copyForClaim(
       SELECT ${sessionId}::uuid, ${tokenDigest} WHERE ${held === null}
     ), copy AS (
       INSERT INTO "Selection" (id, "marketId", "pricelistId", "countryCode", "customerId", "customerFirstName", "customerLastName",
-                               "sessionId", locked, "ignoreShipping", "ignoreTax", "updatedAt")
+                               "relatedOrderId", "sessionId", locked, "ignoreShipping", "ignoreTax", "updatedAt")
       SELECT ${copyId}::uuid, "marketId", "pricelistId", "countryCode", "customerId", "customerFirstName", "customerLastName",
-             ${sessionId}::uuid, ${link.lockItems}, ${link.ignoreShipping}, ${link.ignoreTax}, now()
+             "relatedOrderId", ${sessionId}::uuid, ${link.lockItems}, ${link.ignoreShipping}, ${link.ignoreTax}, now()
       FROM "Selection" WHERE id = ${link.selectionId}::uuid
       RETURNING id
     ), lines AS (
-      INSERT INTO "SelectionItem" (id, "selectionId", "variantId", quantity, "unitPrice", "priceLocked", "createdAt")
+      INSERT INTO "SelectionItem" (id, "selectionId", kind, "variantId", name, sku, taxable, quantity, "unitPrice", "priceLocked", "createdAt")
       SELECT overlay(${linesId}::text PLACING lpad(to_hex(line.position), 3, '0') FROM 16 FOR 3)::uuid,
-             ${copyId}::uuid, line."variantId", line.quantity, line."unitPrice", line."priceLocked", line."createdAt"
+             ${copyId}::uuid, line.kind, line."variantId", line.name, line.sku, line.taxable, line.quantity, line."unitPrice", line."priceLocked", line."createdAt"
       FROM (
         SELECT *, row_number() OVER (ORDER BY "createdAt", id) - 1 AS position
         FROM "SelectionItem" WHERE "selectionId" = ${link.selectionId}::uuid

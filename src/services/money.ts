@@ -92,7 +92,8 @@ export function divideRounded(numerator: bigint, denominator: bigint): bigint {
 }
 
 export interface TotalsInput {
-  lines: { quantity: number; unitPrice: bigint }[];
+  /** `taxable: false` keeps a line out of the tax base (a custom line, e.g. a deposit). */
+  lines: { quantity: number; unitPrice: bigint; taxable?: boolean }[];
   /** Minor units; null when the market has no rate for the country. */
   shippingRate: bigint | null;
   /** Percent × RATE_SCALE; null when the country has no tax rule. */
@@ -110,14 +111,21 @@ export interface Totals {
 
 /**
  * DESIGN.md §1: subtotal = Σ lines; shipping = the market's rate (0 when ignored);
- * tax = rate × (subtotal + shipping), rounded half away from zero to the minor unit, on the
- * total rather than per line (0 when ignored); grandTotal = the sum.
+ * tax = rate × (Σ taxable lines + shipping), rounded half away from zero to the minor unit, on
+ * the total rather than per line (0 when ignored); grandTotal = the sum. Every catalog line is
+ * taxable; a custom line with taxable false (a deposit) is in the subtotal only.
  */
 export function computeTotals(input: TotalsInput): Totals {
-  const subtotal = input.lines.reduce((sum, line) => sum + BigInt(line.quantity) * line.unitPrice, 0n);
+  let subtotal = 0n;
+  let taxable = 0n;
+  for (const line of input.lines) {
+    const total = BigInt(line.quantity) * line.unitPrice;
+    subtotal += total;
+    if (line.taxable !== false) taxable += total;
+  }
   const shipping = input.ignoreShipping ? 0n : (input.shippingRate ?? 0n);
   const tax = input.ignoreTax || input.taxRate === null
     ? 0n
-    : divideRounded((subtotal + shipping) * input.taxRate, 100n * RATE_SCALE);
+    : divideRounded((taxable + shipping) * input.taxRate, 100n * RATE_SCALE);
   return { subtotal, shipping, tax, grandTotal: subtotal + shipping + tax };
 }

@@ -7,12 +7,12 @@ import { transactionWithEvents } from '../events/outbox.js';
 import type { LinkEventInput, RecordEvents } from '../events/outbox.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import {
-  IdempotencyConflict, NotFound, OutOfStock, SelectionStateFailed, ValidationFailed,
+  IdempotencyConflict, NotFound, OutOfStock, SelectionStateFailed, ShippingUnavailable, ValidationFailed,
 } from './errors.js';
-import type { StockShortage } from './errors.js';
+import type { DomainError, StockShortage } from './errors.js';
 import { computeTotals, parseRate } from './money.js';
-import { revokeActiveLinksOf } from './link.js';
-import { requireShipping, visibleSelection } from './selection.js';
+import { linkUsed, quotaReached, revokeActiveLinksOf } from './link.js';
+import { changeRefusal, shippingOf, visibleSelection } from './selection.js';
 import { LIMITS, hasControlCharacters, isWellFormed } from './validate.js';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -40,10 +40,27 @@ interface LockedSelection {
   customerFirstName: string | null;
   customerLastName: string | null;
   customerEmail: string | null;
+  relatedOrderId: string | null;
   ignoreShipping: boolean;
   ignoreTax: boolean;
   currency: string;
 }
+
+/**
+ * Who may see an order: admins every one, a storefront session those it placed, anyone else none.
+ * As a where clause, and as a test of an order already read.
+ */
+export function ordersVisibleTo(caller: Caller): Prisma.OrderWhereInput {
+  if (caller.kind === 'admin') return {};
+  return { sessionId: caller.kind === 'session' ? caller.sessionId : NO_SESSION };
+}
+
+export function orderVisibleTo(caller: Caller, order: { sessionId: string | null }): boolean {
+  return caller.kind === 'admin' || (caller.kind === 'session' && order.sessionId === caller.sessionId);
+}
+
+/** A session id no session has: anonymous callers see no order. */
+const NO_SESSION = '00000000-0000-0000-0000-000000000000';
 
 function checkKey(key: string): string {
   if (key.length === 0 || key.length > LIMITS.idempotencyKey || hasControlCharacters(key) || !isWellFormed(key)) {
@@ -92,7 +109,7 @@ export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promis
 async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ownerSessionId: string | undefined, key: ScopedKey): Promise<{ orderId: string }> {
   const rows = await tx.$queryRaw<LockedSelection[]>`
     SELECT s.id, s.status::text AS status, s."sessionId", s."marketId", s."pricelistId", s."countryCode", s."customerId",
-           s."customerFirstName", s."customerLastName", c.email AS "customerEmail", s."ignoreShipping", s."ignoreTax", p.currency
+           s."customerFirstName", s."customerLastName", c.email AS "customerEmail", s."relatedOrderId", s."ignoreShipping", s."ignoreTax", p.currency
     FROM "Selection" s JOIN "Pricelist" p ON p.id = s."pricelistId" LEFT JOIN "Customer" c ON c.id = s."customerId"
     WHERE s.id = ${selectionId}::uuid
     FOR UPDATE OF s`;
@@ -105,30 +122,43 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
     if (previous.selectionId !== selection.id) throw new IdempotencyConflict();
     return { orderId: previous.orderId };
   }
-  if (selection.status !== 'OPEN') throw new SelectionStateFailed('SELECTION_CLOSED', `The selection is ${selection.status.toLowerCase()}`);
-
   const items = await tx.selectionItem.findMany({
     where: { selectionId: selection.id },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    select: { variantId: true, quantity: true, unitPrice: true, variant: { select: { sku: true, name: true } } },
+    select: { kind: true, variantId: true, name: true, sku: true, taxable: true, quantity: true, unitPrice: true, variant: { select: { sku: true, name: true } } },
   });
-  if (items.length === 0) throw new SelectionStateFailed('SELECTION_EMPTY', 'The selection has no items');
-  if (!selection.customerId || !selection.customerEmail) throw new ValidationFailed('Attach a customer first (setCustomer)', ['input', 'selectionId']);
-
-  const { shippingRate, warehouseIds } = await requireShipping(tx, selection.marketId, selection.pricelistId, selection.countryCode);
+  const shipping = await shippingOf(tx, selection.marketId, selection.pricelistId, selection.countryCode);
   const taxRule = await tx.taxRule.findUnique({ where: { countryCode: selection.countryCode }, select: { rate: true } });
 
   // Lock order, the same in every transaction that takes these locks: this selection, the
-  // link's admin selection, the stock rows, the link row (see settleLink and link.ts).
-  const claim = await tx.claim.findUnique({ where: { selectionId: selection.id }, select: { id: true, linkId: true } });
-  if (claim) await lockAdminSelectionOf(tx, claim.linkId);
+  // link's admin selection, the link when it has an order quota, the stock rows, the link
+  // (see settleLink and link.ts). Every buyer of a link with a quota locks the link before
+  // stock, so none of them holds stock while it waits for the link.
+  const claim = await tx.claim.findUnique({
+    where: { selectionId: selection.id },
+    select: { id: true, linkId: true, link: { select: { selectionId: true, maxOrders: true } } },
+  });
+  if (claim?.link.selectionId) await tx.$queryRaw`SELECT id FROM "Selection" WHERE id = ${claim.link.selectionId}::uuid FOR UPDATE`;
+  const linkOrders = claim && claim.link.maxOrders !== null ? await lockLinkCountingOrders(tx, claim.linkId) : 0;
+
+  const blocker = placeOrderBlockers({
+    status: selection.status,
+    lines: items.length,
+    hasCustomer: selection.customerId !== null && selection.customerEmail !== null,
+    shippable: shipping.shippingRate !== null,
+    linkQuotaReached: claim !== null && quotaReached(claim.link, linkOrders),
+  })[0];
+  if (blocker) throw blockerError(blocker, selection, shipping.marketCode);
+  // placeOrderBlockers refused a selection with no customer.
+  const customer = { id: selection.customerId!, email: selection.customerEmail! };
+
   // Before the stock: what follows the stock check holds its rows, so it is kept short.
   await tx.selection.update({ where: { id: selection.id }, data: { status: 'ORDERED' } });
-  await takeStock(tx, items, warehouseIds);
+  await takeStock(tx, items, shipping.warehouseIds);
 
   const totals = computeTotals({
     lines: items,
-    shippingRate,
+    shippingRate: shipping.shippingRate,
     taxRate: taxRule ? parseRate(taxRule.rate.toFixed(4), ['taxRule']) : null,
     ignoreShipping: selection.ignoreShipping,
     ignoreTax: selection.ignoreTax,
@@ -136,13 +166,14 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   const order = await tx.order.create({
     data: {
       selectionId: selection.id,
-      customerId: selection.customerId,
-      customerEmail: selection.customerEmail,
+      customerId: customer.id,
+      customerEmail: customer.email,
       customerFirstName: selection.customerFirstName,
       customerLastName: selection.customerLastName,
       sessionId: selection.sessionId,
       claimId: claim?.id ?? null,
       linkId: claim?.linkId ?? null,
+      relatedOrderId: selection.relatedOrderId,
       countryCode: selection.countryCode,
       currency: selection.currency,
       ...totals,
@@ -157,47 +188,54 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   return { orderId: order.id };
 }
 
+/** A selection line as placeOrder reads it. */
+interface Line {
+  kind: 'CATALOG' | 'CUSTOM';
+  variantId: string | null;
+  name: string | null;
+  sku: string | null;
+  taxable: boolean;
+  quantity: number;
+  unitPrice: bigint;
+  variant: { sku: string; name: string } | null;
+}
+
 /**
  * The order's lines and its idempotency key, in one statement: they are written while the
  * stock rows are locked, so every round trip saved lets the next buyer of these SKUs go on
- * sooner (and a nested createMany costs Prisma a plan per call and a read-back).
+ * sooner (and a nested createMany costs Prisma a plan per call and a read-back). A catalog
+ * line keeps its variant's SKU and name, a custom line its own.
  */
-async function writeLinesAndKey(
-  tx: Tx,
-  orderId: string,
-  items: { variantId: string; quantity: number; unitPrice: bigint; variant: { sku: string; name: string } }[],
-  key: ScopedKey,
-  selectionId: string,
-): Promise<void> {
+async function writeLinesAndKey(tx: Tx, orderId: string, items: Line[], key: ScopedKey, selectionId: string): Promise<void> {
   await tx.$executeRaw`
     WITH lines AS (
-      INSERT INTO "OrderItem" (id, "orderId", position, "variantId", sku, name, quantity, "unitPrice", "lineTotal")
-      SELECT line.id, ${orderId}::uuid, line.position - 1, line."variantId", line.sku, line.name, line.quantity, line."unitPrice", line."lineTotal"
+      INSERT INTO "OrderItem" (id, "orderId", position, kind, "variantId", sku, name, taxable, quantity, "unitPrice", "lineTotal")
+      SELECT line.id, ${orderId}::uuid, line.position - 1, line.kind::"SelectionItemKind", line."variantId", line.sku, line.name,
+             line.taxable, line.quantity, line."unitPrice", line."lineTotal"
       FROM unnest(
-        ${items.map(() => uuidv7())}::uuid[], ${items.map((i) => i.variantId)}::uuid[], ${items.map((i) => i.variant.sku)}::text[],
-        ${items.map((i) => i.variant.name)}::text[], ${items.map((i) => i.quantity)}::int[], ${items.map((i) => i.unitPrice.toString())}::bigint[],
+        ${items.map(() => uuidv7())}::uuid[], ${items.map((i) => i.kind)}::text[], ${items.map((i) => i.variantId)}::uuid[],
+        ${items.map((i) => i.variant?.sku ?? i.sku)}::text[], ${items.map((i) => i.variant?.name ?? i.name)}::text[],
+        ${items.map((i) => i.taxable)}::boolean[], ${items.map((i) => i.quantity)}::int[], ${items.map((i) => i.unitPrice.toString())}::bigint[],
         ${items.map((i) => (i.unitPrice * BigInt(i.quantity)).toString())}::bigint[]
-      ) WITH ORDINALITY AS line(id, "variantId", sku, name, quantity, "unitPrice", "lineTotal", position)
+      ) WITH ORDINALITY AS line(id, kind, "variantId", sku, name, taxable, quantity, "unitPrice", "lineTotal", position)
     )
     INSERT INTO "IdempotencyKey" (scope, key, "selectionId", "orderId") VALUES (${key.scope}, ${key.key}, ${selectionId}::uuid, ${orderId}::uuid)`;
 }
 
 /**
- * Takes each SKU's quantity from the warehouses in allocation order, never below zero. Stock
- * rows are locked in one global order (variant, warehouse), so carts over the same SKUs in
- * any order cannot deadlock; the decrement is conditional as a second guard.
+ * Takes each SKU's quantity from the warehouses in allocation order, never below zero (custom
+ * lines take none). Stock rows are locked in one global order (variant, warehouse), so carts
+ * over the same SKUs in any order cannot deadlock; the decrement is conditional as a second guard.
  */
-async function takeStock(
-  tx: Tx,
-  items: { variantId: string; quantity: number; variant: { sku: string } }[],
-  warehouseIds: string[],
-): Promise<void> {
+async function takeStock(tx: Tx, items: Line[], warehouseIds: string[]): Promise<void> {
   const wanted = new Map<string, { sku: string; quantity: number }>();
   for (const item of items) {
+    if (item.variantId === null || item.variant === null) continue;
     const entry = wanted.get(item.variantId) ?? { sku: item.variant.sku, quantity: 0 };
     entry.quantity += item.quantity;
     wanted.set(item.variantId, entry);
   }
+  if (wanted.size === 0) return;
   const variantIds = [...wanted.keys()].sort();
   const levels = warehouseIds.length === 0 ? [] : await tx.$queryRaw<{ variantId: string; warehouseId: string; quantity: number }[]>`
     SELECT "variantId", "warehouseId", quantity FROM "StockLevel"
@@ -254,9 +292,53 @@ async function settleLink(tx: Tx, linkId: string, claimId: string, orderId: stri
   return events;
 }
 
-async function lockAdminSelectionOf(tx: Tx, linkId: string): Promise<void> {
-  const link = await tx.shareableLink.findUniqueOrThrow({ where: { id: linkId }, select: { selectionId: true } });
-  if (link.selectionId) await tx.$queryRaw`SELECT id FROM "Selection" WHERE id = ${link.selectionId}::uuid FOR UPDATE`;
+/** Locks the link (as settleLink would, earlier) and counts the orders from its claims. */
+async function lockLinkCountingOrders(tx: Tx, linkId: string): Promise<number> {
+  await tx.$queryRaw`SELECT id FROM "ShareableLink" WHERE id = ${linkId}::uuid FOR UPDATE`;
+  return tx.order.count({ where: { linkId } });
+}
+
+export type PlaceOrderBlocker = 'SELECTION_CLOSED' | 'SELECTION_EMPTY' | 'CUSTOMER_MISSING' | 'SHIPPING_UNAVAILABLE' | 'LINK_USED';
+
+/** What decides whether a selection can be ordered now, stock aside. */
+export interface OrderReadiness {
+  status: string;
+  lines: number;
+  hasCustomer: boolean;
+  /** ships() for the selection's country. */
+  shippable: boolean;
+  /** quotaReached() for the link the selection was claimed from. */
+  linkQuotaReached: boolean;
+}
+
+/**
+ * The rule of ordering: why placeOrder would refuse this selection now, in the order it checks
+ * (empty when it would place the order, stock permitting). placeOrder throws the first;
+ * `Selection.placeOrderBlockers` shows them all.
+ */
+export function placeOrderBlockers(state: OrderReadiness): PlaceOrderBlocker[] {
+  const blockers: PlaceOrderBlocker[] = [];
+  if (changeRefusal({ status: state.status, locked: false }, false)) blockers.push('SELECTION_CLOSED');
+  if (state.lines === 0) blockers.push('SELECTION_EMPTY');
+  if (!state.hasCustomer) blockers.push('CUSTOMER_MISSING');
+  if (!state.shippable) blockers.push('SHIPPING_UNAVAILABLE');
+  if (state.linkQuotaReached) blockers.push('LINK_USED');
+  return blockers;
+}
+
+function blockerError(blocker: PlaceOrderBlocker, selection: { status: string; countryCode: string }, marketCode: string): DomainError {
+  switch (blocker) {
+    case 'SELECTION_CLOSED':
+      return changeRefusal({ status: selection.status, locked: false }, false)!;
+    case 'SELECTION_EMPTY':
+      return new SelectionStateFailed('SELECTION_EMPTY', 'The selection has no items');
+    case 'CUSTOMER_MISSING':
+      return new ValidationFailed('Attach a customer first (setCustomer)', ['input', 'selectionId']);
+    case 'SHIPPING_UNAVAILABLE':
+      return new ShippingUnavailable(selection.countryCode, marketCode);
+    case 'LINK_USED':
+      return linkUsed();
+  }
 }
 
 /** The admin selection behind a consumed link: marked DELETED, detached from its links. */

@@ -29,10 +29,75 @@ interface LockedSelection {
   currency: string;
 }
 
+/** What decides whether a selection may change: its status, and whether a locked link gave it. */
+export interface SelectionState {
+  status: string;
+  locked: boolean;
+}
+
 /**
- * Locks the caller's selection for the rest of the transaction and checks it may change:
- * someone else's selection is NOT_FOUND, an ordered or deleted one SELECTION_CLOSED and,
- * when items change, a locked copy SELECTION_LOCKED.
+ * The rule of change: only an OPEN selection changes, and a copy claimed with locked items
+ * changes no line (SELECTION_LOCKED) though its country and customer may. Null when allowed.
+ * The mutations throw what it returns; the capability fields show whether it returns null.
+ */
+export function changeRefusal(selection: SelectionState, changesItems: boolean): SelectionStateFailed | null {
+  if (selection.status !== 'OPEN') return new SelectionStateFailed('SELECTION_CLOSED', `The selection is ${selection.status.toLowerCase()}`);
+  if (changesItems && selection.locked) {
+    return new SelectionStateFailed('SELECTION_LOCKED', 'The selection was issued with locked items: they cannot change');
+  }
+  return null;
+}
+
+/**
+ * The rule of a line's quantity: a change of items (changeRefusal), 1 to LIMITS.lineQuantity
+ * units, and never more units on a priceLocked line (custom lines are always priceLocked).
+ */
+export function quantityRefusal(
+  selection: SelectionState,
+  line: { quantity: number; priceLocked: boolean },
+  quantity: number,
+): SelectionStateFailed | ValidationFailed | null {
+  const refusal = changeRefusal(selection, true);
+  if (refusal) return refusal;
+  if (!Number.isInteger(quantity) || quantity < 1 || quantity > LIMITS.lineQuantity) {
+    return new ValidationFailed(`Must be a whole number from 1 to ${LIMITS.lineQuantity}`, ['input', 'quantity']);
+  }
+  if (quantity > line.quantity && line.priceLocked) {
+    return new SelectionStateFailed('PRICE_LOCKED', 'This line has a custom price: its quantity cannot be increased');
+  }
+  return null;
+}
+
+/** What the holder may do with a line now: the answers of quantityRefusal and changeRefusal. */
+export function lineCapabilities(selection: SelectionState, line: { quantity: number; priceLocked: boolean }) {
+  return {
+    canIncrease: quantityRefusal(selection, line, line.quantity + 1) === null,
+    canDecrease: quantityRefusal(selection, line, line.quantity - 1) === null,
+    canRemove: changeRefusal(selection, true) === null,
+  };
+}
+
+/**
+ * What the holder may do with a selection now: add items (changeRefusal), change the country
+ * (changeRefusal, and ships() to some other country of the market), place the order (no
+ * placeOrderBlockers).
+ */
+export function selectionCapabilities(
+  selection: SelectionState & { countryCode: string; marketCountries: readonly string[] },
+  ratedCountries: ReadonlySet<string>,
+  placeOrderBlockers: readonly string[],
+) {
+  return {
+    canAddItems: changeRefusal(selection, true) === null,
+    canChangeCountry: changeRefusal(selection, false) === null
+      && selection.marketCountries.some((code) => code !== selection.countryCode && ships(selection.marketCountries, ratedCountries, code)),
+    canPlaceOrder: placeOrderBlockers.length === 0,
+  };
+}
+
+/**
+ * Locks the caller's selection for the rest of the transaction and checks it may change
+ * (changeRefusal): someone else's selection is NOT_FOUND.
  */
 async function lockForChange(tx: Tx, caller: Caller, id: string, changesItems: boolean): Promise<LockedSelection> {
   const where = visibleSelection(caller, id);
@@ -44,18 +109,11 @@ async function lockForChange(tx: Tx, caller: Caller, id: string, changesItems: b
     FOR UPDATE OF s`;
   const row = rows[0];
   if (!row || (where.sessionId !== undefined && row.sessionId !== where.sessionId)) throw notFound();
-  if (row.status !== 'OPEN') throw new SelectionStateFailed('SELECTION_CLOSED', `The selection is ${row.status.toLowerCase()}`);
-  if (changesItems && row.locked) {
-    throw new SelectionStateFailed('SELECTION_LOCKED', 'The selection was issued with locked items: they cannot change');
-  }
+  const refusal = changeRefusal(row, changesItems);
+  if (refusal) throw refusal;
   return row;
 }
 
-/**
- * The market's shipping price (minor units) for the country in the pricelist, and the
- * market's warehouses in allocation order. Refuses (SHIPPING_UNAVAILABLE) a country the
- * market does not serve or has no shipping price for in the pricelist.
- */
 /**
  * The rule of shipping: a selection can go to a country when its market serves the country and
  * has a shipping rate for it in the selection's pricelist.
@@ -64,24 +122,43 @@ export function ships(marketCountries: readonly string[], ratedCountries: Readon
   return marketCountries.includes(countryCode) && ratedCountries.has(countryCode);
 }
 
+export interface Shipping {
+  marketCode: string;
+  /** Minor units; null when the selection cannot be shipped to the country (ships()). */
+  shippingRate: bigint | null;
+  /** The market's warehouses in allocation order. */
+  warehouseIds: string[];
+}
+
+/** The market's shipping price for the country in the pricelist, and its warehouses. */
+export async function shippingOf(tx: Tx, marketId: string, pricelistId: string, countryCode: string): Promise<Shipping> {
+  const market = await tx.market.findUniqueOrThrow({
+    where: { id: marketId },
+    select: {
+      code: true,
+      countries: true,
+      shipping: { where: { pricelistId, countryCode }, select: { amount: true, countryCode: true } },
+      warehouses: { orderBy: { position: 'asc' }, select: { warehouseId: true } },
+    },
+  });
+  const rated = new Set(market.shipping.map((rate) => rate.countryCode));
+  return {
+    marketCode: market.code,
+    shippingRate: ships(market.countries, rated, countryCode) ? market.shipping[0]!.amount : null,
+    warehouseIds: market.warehouses.map((w) => w.warehouseId),
+  };
+}
+
+/** shippingOf, refusing (SHIPPING_UNAVAILABLE) a country the selection cannot be shipped to. */
 export async function requireShipping(
   tx: Tx,
   marketId: string,
   pricelistId: string,
   countryCode: string,
 ): Promise<{ shippingRate: bigint; warehouseIds: string[] }> {
-  const market = await tx.market.findUniqueOrThrow({
-    where: { id: marketId },
-    select: {
-      code: true,
-      countries: true,
-      shipping: { where: { pricelistId, countryCode }, select: { amount: true } },
-      warehouses: { orderBy: { position: 'asc' }, select: { warehouseId: true } },
-    },
-  });
-  const shipping = market.shipping[0];
-  if (!shipping || !ships(market.countries, new Set([countryCode]), countryCode)) throw new ShippingUnavailable(countryCode, market.code);
-  return { shippingRate: shipping.amount, warehouseIds: market.warehouses.map((w) => w.warehouseId) };
+  const shipping = await shippingOf(tx, marketId, pricelistId, countryCode);
+  if (shipping.shippingRate === null) throw new ShippingUnavailable(countryCode, shipping.marketCode);
+  return { shippingRate: shipping.shippingRate, warehouseIds: shipping.warehouseIds };
 }
 
 /**
@@ -108,22 +185,45 @@ export interface CreateSelectionInput {
   pricelistCode: string;
   countryCode: string;
   customerEmail?: string | null;
+  relatedOrderId?: string | null;
 }
 
+/**
+ * A new, empty selection. With relatedOrderId it asks an additional payment for that earlier
+ * order: it is that order's customer's (with the names given for it), and a customerEmail
+ * other than that customer's is refused.
+ */
 export async function createSelection(input: CreateSelectionInput): Promise<{ selectionId: string }> {
   checkCode(input.marketCode, ['input', 'marketCode']);
   checkCode(input.pricelistCode, ['input', 'pricelistCode']);
   const countryCode = checkCountry(input.countryCode, ['input', 'countryCode']);
   const email = input.customerEmail == null ? null : checkEmail(input.customerEmail, ['input', 'customerEmail']);
+  const relatedOrderId = input.relatedOrderId ?? null;
+  const noOrder = () => new NotFound('No order has this relatedOrderId');
+  if (relatedOrderId !== null && !isUuid(relatedOrderId)) throw noOrder();
   return db().$transaction(async (tx) => {
     const market = await tx.market.findUnique({ where: { code: input.marketCode }, select: { id: true, code: true } });
     const pricelist = await tx.pricelist.findUnique({ where: { code: input.pricelistCode }, select: { id: true } });
     if (!market) throw new NotFound(`No market "${input.marketCode}"`);
     if (!pricelist) throw new NotFound(`No pricelist "${input.pricelistCode}"`);
+    const related = relatedOrderId === null ? null : await tx.order.findUnique({
+      where: { id: relatedOrderId },
+      select: { id: true, customerId: true, customerEmail: true, customerFirstName: true, customerLastName: true },
+    });
+    if (relatedOrderId !== null && !related) throw noOrder();
+    if (related && email !== null && email !== related.customerEmail) {
+      throw new ValidationFailed(`An additional payment is for the earlier order's customer (${related.customerEmail}); leave customerEmail out or give that address`, ['input', 'customerEmail']);
+    }
     await requireShipping(tx, market.id, pricelist.id, countryCode);
-    const customer = email ? await upsertCustomer(tx, email, {}, true) : null;
+    const customer = related ? { id: related.customerId } : email ? await upsertCustomer(tx, email, {}, true) : null;
     const selection = await tx.selection.create({
-      data: { marketId: market.id, pricelistId: pricelist.id, countryCode, customerId: customer?.id ?? null },
+      data: {
+        marketId: market.id,
+        pricelistId: pricelist.id,
+        countryCode,
+        customerId: customer?.id ?? null,
+        ...(related && { relatedOrderId: related.id, customerFirstName: related.customerFirstName, customerLastName: related.customerLastName }),
+      },
       select: { id: true },
     });
     return { selectionId: selection.id };
@@ -189,6 +289,43 @@ export async function addSelectionItem(caller: Caller, input: AddSelectionItemIn
   }, transactionOptions);
 }
 
+export interface AddCustomSelectionItemInput {
+  selectionId: string;
+  name: string;
+  unitPrice: string;
+  quantity: number;
+  sku?: string | null;
+  taxable: boolean;
+}
+
+/** A custom line's price: the pricelist's currency, above zero, at most MAX_AMOUNT. */
+function customPrice(value: string, currency: string, path: string[]): bigint {
+  const amount = parseMoney(value, currency, path);
+  if (amount === 0n) throw new ValidationFailed('A custom line is priced above zero', path);
+  return amount;
+}
+
+/**
+ * Adds a line that is no catalog variant (admins only), e.g. an additional payment: its own
+ * name, an optional merchant reference, a price; always priceLocked, it takes no stock.
+ */
+export async function addCustomSelectionItem(caller: Caller, input: AddCustomSelectionItemInput): Promise<{ selectionId: string; itemId: string }> {
+  if (caller.kind !== 'admin') throw new Forbidden('Only admins may add a custom line');
+  const name = checkText(input.name, ['input', 'name'], LIMITS.name);
+  checkQuantity(input.quantity, ['input', 'quantity'], 1, LIMITS.lineQuantity);
+  const sku = input.sku == null ? null : checkCode(input.sku, ['input', 'sku']);
+  return db().$transaction(async (tx) => {
+    const selection = await lockForChange(tx, caller, input.selectionId, true);
+    const unitPrice = customPrice(input.unitPrice, selection.currency, ['input', 'unitPrice']);
+    await checkLineCount(tx, selection.id);
+    const item = await tx.selectionItem.create({
+      data: { selectionId: selection.id, kind: 'CUSTOM', name, sku, taxable: input.taxable, quantity: input.quantity, unitPrice, priceLocked: true },
+      select: { id: true },
+    });
+    return { selectionId: selection.id, itemId: item.id };
+  }, transactionOptions);
+}
+
 async function checkLineCount(tx: Tx, selectionId: string) {
   const lines = await tx.selectionItem.count({ where: { selectionId } });
   if (lines >= LIMITS.selectionLines) throw new ValidationFailed(`A selection holds at most ${LIMITS.selectionLines} lines`, ['input', 'sku']);
@@ -196,7 +333,7 @@ async function checkLineCount(tx: Tx, selectionId: string) {
 
 async function lockedItem(tx: Tx, selectionId: string, itemId: string) {
   const item = isUuid(itemId)
-    ? await tx.selectionItem.findFirst({ where: { id: itemId, selectionId }, select: { id: true, quantity: true, priceLocked: true } })
+    ? await tx.selectionItem.findFirst({ where: { id: itemId, selectionId }, select: { id: true, kind: true, quantity: true, priceLocked: true } })
     : null;
   if (!item) throw new NotFound('No such item in this selection');
   return item;
@@ -217,10 +354,12 @@ export async function updateSelectionItem(caller: Caller, input: UpdateSelection
   return db().$transaction(async (tx) => {
     const selection = await lockForChange(tx, caller, input.selectionId, true);
     const item = await lockedItem(tx, selection.id, input.itemId);
-    if (input.quantity != null && input.quantity > item.quantity && item.priceLocked) {
-      throw new SelectionStateFailed('PRICE_LOCKED', 'This line has a custom price: its quantity cannot be increased');
-    }
-    const unitPrice = input.unitPrice == null ? undefined : parseMoney(input.unitPrice, selection.currency, ['input', 'unitPrice']);
+    const refusal = input.quantity == null ? null : quantityRefusal(selection, item, input.quantity);
+    if (refusal) throw refusal;
+    const path = ['input', 'unitPrice'];
+    const unitPrice = input.unitPrice == null ? undefined
+      : item.kind === 'CUSTOM' ? customPrice(input.unitPrice, selection.currency, path)
+      : parseMoney(input.unitPrice, selection.currency, path);
     await tx.selectionItem.update({
       where: { id: item.id },
       data: {

@@ -21,6 +21,10 @@ export const LIMITS = {
   /** Claims of one link that `ShareableLink.claims` answers at most. */
   claimsPerAnswer: 1_000,
   idempotencyKey: 200,
+  /** The largest maxOrders a link takes. */
+  linkOrders: 1_000_000,
+  /** Supplementary orders that `Order.supplementaryOrders` answers at most. */
+  supplementaryOrders: 100,
   /** Characters of a search (offers, customers). */
   search: 100,
 } as const;
