@@ -515,3 +515,93 @@ describe('carts over the same SKUs in opposite line order', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------- 6. a pay-once link of custom lines
+
+const RaceCustomLine = graphql(`
+  mutation RaceCustomLine($input: AddCustomSelectionItemInput!) {
+    addCustomSelectionItem(input: $input) {
+      __typename
+      ... on Error { code message }
+    }
+  }
+`);
+
+const RaceIssueLimited = graphql(`
+  mutation RaceIssueLimited($input: IssueShareableLinkInput!) {
+    issueShareableLink(input: $input) {
+      __typename
+      ... on Error { code message }
+      ... on IssueShareableLinkSuccess { hash2 link { id hash1 maxOrders } }
+    }
+  }
+`);
+
+/** A selection of one custom line (an additional payment), issued locked, with these maxOrders. */
+async function paymentLink(maxOrders: number | null): Promise<Link> {
+  const selectionId = await createSelection(t, {});
+  const added = await t.admin(RaceCustomLine, { input: { selectionId, name: 'Express upgrade', unitPrice: '250.00' } });
+  expect(added.addCustomSelectionItem.__typename).toBe('AddCustomSelectionItemSuccess');
+  const issued = is(
+    (await t.admin(RaceIssueLimited, { input: { selectionId, lockItems: true, ignoreShipping: true, maxOrders } })).issueShareableLink,
+    'IssueShareableLinkSuccess',
+  );
+  expect(issued.link.maxOrders).toBe(maxOrders);
+  return { linkId: issued.link.id, hash1: issued.link.hash1, hash2: issued.hash2 };
+}
+
+async function eventTypesOf(linkId: string): Promise<string[]> {
+  const events = await db().linkEvent.findMany({ where: { linkId }, orderBy: { sequence: 'asc' }, select: { type: true } });
+  return events.map((e) => e.type);
+}
+
+const count = (types: string[], type: string) => types.filter((x) => x === type).length;
+
+describe('twenty claimants of a pay-once link of custom lines pay at once', () => {
+  it('places exactly one order: the other nineteen get LINK_USED, and no order number is spent on them', async () => {
+    const link = await paymentLink(1);
+    const payers = [];
+    for (let i = 0; i < 20; i += 1) payers.push(await readyClaimant(link, `pay-once-${i}@example.com`));
+    const stockBefore = await db().stockLevel.findMany({ orderBy: [{ variantId: 'asc' }, { warehouseId: 'asc' }], select: { quantity: true } });
+
+    const responses = await Promise.all(payers.map((p, i) => placeOrder(p.selectionId, `pay-once-${i}`, p.headers)));
+    expectNoErrors(responses);
+    const results = responses.map((r) => r.data!.placeOrder);
+    expect(byType(results)).toEqual({ PlaceOrderSuccess: 1, LinkUnavailableError: 19 });
+    for (const result of results) if (result.__typename !== 'PlaceOrderSuccess') expect(result).toMatchObject({ code: 'LINK_USED' });
+
+    const orders = await db().order.findMany({ where: { linkId: link.linkId }, select: { id: true, number: true } });
+    expect(orders).toHaveLength(1);
+    expect(await db().selection.count({ where: { id: { in: payers.map((p) => p.selectionId) }, status: 'ORDERED' } })).toBe(1);
+    const types = await eventTypesOf(link.linkId);
+    expect(count(types, 'CONSUMED')).toBe(1);
+    expect(count(types, 'ORDER_PLACED')).toBe(1);
+    expect(await db().stockLevel.findMany({ orderBy: [{ variantId: 'asc' }, { warehouseId: 'asc' }], select: { quantity: true } })).toEqual(stockBefore);
+
+    // The refusals came before the order row: the next order takes the next number.
+    const next = await paymentLink(null);
+    const payer = await readyClaimant(next, 'after-pay-once@example.com');
+    const placed = is(resultOf(await placeOrder(payer.selectionId, 'after-pay-once', payer.headers)).placeOrder, 'PlaceOrderSuccess');
+    const stored = await db().order.findUniqueOrThrow({ where: { id: placed.order.id }, select: { number: true } });
+    expect(stored.number).toBe(orders[0]!.number + 1n);
+  });
+
+  it('without maxOrders places twenty orders (no stock is taken): one CONSUMED, twenty ORDER_PLACED', async () => {
+    const link = await paymentLink(null);
+    const payers = [];
+    for (let i = 0; i < 20; i += 1) payers.push(await readyClaimant(link, `pay-any-${i}@example.com`));
+    const stockBefore = await db().stockLevel.findMany({ orderBy: [{ variantId: 'asc' }, { warehouseId: 'asc' }], select: { quantity: true } });
+
+    const responses = await Promise.all(payers.map((p, i) => placeOrder(p.selectionId, `pay-any-${i}`, p.headers)));
+    expectNoErrors(responses);
+    expect(byType(responses.map((r) => r.data!.placeOrder))).toEqual({ PlaceOrderSuccess: 20 });
+    expect(await db().order.count({ where: { linkId: link.linkId } })).toBe(20);
+    const types = await eventTypesOf(link.linkId);
+    expect(count(types, 'CONSUMED')).toBe(1);
+    expect(count(types, 'ORDER_PLACED')).toBe(20);
+    expect(await db().stockLevel.findMany({ orderBy: [{ variantId: 'asc' }, { warehouseId: 'asc' }], select: { quantity: true } })).toEqual(stockBefore);
+    const lines = await db().orderItem.findMany({ where: { order: { linkId: link.linkId } }, select: { kind: true, name: true, variantId: true } });
+    expect(lines).toHaveLength(20);
+    expect(new Set(lines.map((l) => JSON.stringify(l)))).toEqual(new Set([JSON.stringify({ kind: 'CUSTOM', name: 'Express upgrade', variantId: null })]));
+  });
+});

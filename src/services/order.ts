@@ -81,9 +81,9 @@ function idempotencyScope(caller: Exclude<Caller, { kind: 'anonymous' }>): strin
 
 /**
  * Places the order, or returns the order this caller's idempotency key already placed for
- * this selection. Locks rows in one order — this selection, the link's admin selection, the stock
- * rows (sorted), the link — which issuing (admin selection, then links) and claiming (the
- * link) never reverse, so no two of them deadlock. A failure rolls everything back.
+ * this selection. Locks rows in one order — this selection, the link's admin selection, the link,
+ * the stock rows (sorted) — which issuing (admin selection, then links) and claiming (the link)
+ * never reverse, so no two of them deadlock. A failure rolls everything back.
  */
 export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promise<{ orderId: string }> {
   const idempotencyKey = checkKey(input.idempotencyKey);
@@ -131,15 +131,17 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   const taxRule = await tx.taxRule.findUnique({ where: { countryCode: selection.countryCode }, select: { rate: true } });
 
   // Lock order, the same in every transaction that takes these locks: this selection, the
-  // link's admin selection, the link when it has an order quota, the stock rows, the link
-  // (see settleLink and link.ts). Every buyer of a link with a quota locks the link before
-  // stock, so none of them holds stock while it waits for the link.
+  // link's admin selection, the link, the stock rows (see link.ts). The link is locked before
+  // the order row is written: that row's foreign key takes a share lock on the link, and two
+  // buyers each holding one while waiting to lock the link for settleLink would deadlock.
   const claim = await tx.claim.findUnique({
     where: { selectionId: selection.id },
     select: { id: true, linkId: true, link: { select: { selectionId: true, maxOrders: true } } },
   });
   if (claim?.link.selectionId) await tx.$queryRaw`SELECT id FROM "Selection" WHERE id = ${claim.link.selectionId}::uuid FOR UPDATE`;
-  const linkOrders = claim && claim.link.maxOrders !== null ? await lockLinkCountingOrders(tx, claim.linkId) : 0;
+  if (claim) await tx.$queryRaw`SELECT id FROM "ShareableLink" WHERE id = ${claim.linkId}::uuid FOR UPDATE`;
+  // Under the link's lock, every order of the link that will ever precede this one is committed.
+  const linkOrders = claim && claim.link.maxOrders !== null ? await tx.order.count({ where: { linkId: claim.linkId } }) : 0;
 
   const blocker = placeOrderBlockers({
     status: selection.status,
@@ -278,9 +280,8 @@ async function takeStock(tx: Tx, items: Line[], warehouseIds: string[]): Promise
  * stays for the link that replaced it. Every order from a claim is recorded.
  */
 async function settleLink(tx: Tx, linkId: string, claimId: string, orderId: string): Promise<LinkEventInput[]> {
-  const rows = await tx.$queryRaw<{ status: string; selectionId: string | null }[]>`
-    SELECT status::text AS status, "selectionId" FROM "ShareableLink" WHERE id = ${linkId}::uuid FOR UPDATE`;
-  const link = rows[0]!;
+  // placeLocked holds the link's lock already.
+  const link = await tx.shareableLink.findUniqueOrThrow({ where: { id: linkId }, select: { status: true, selectionId: true } });
   const events: LinkEventInput[] = [];
   // ACTIVE here includes a link past its expiresAt: a claim made in time may still use it.
   if (link.status === 'ACTIVE') {
@@ -290,12 +291,6 @@ async function settleLink(tx: Tx, linkId: string, claimId: string, orderId: stri
   }
   events.push({ type: 'ORDER_PLACED', linkId, claimId, orderId });
   return events;
-}
-
-/** Locks the link (as settleLink would, earlier) and counts the orders from its claims. */
-async function lockLinkCountingOrders(tx: Tx, linkId: string): Promise<number> {
-  await tx.$queryRaw`SELECT id FROM "ShareableLink" WHERE id = ${linkId}::uuid FOR UPDATE`;
-  return tx.order.count({ where: { linkId } });
 }
 
 export type PlaceOrderBlocker = 'SELECTION_CLOSED' | 'SELECTION_EMPTY' | 'CUSTOMER_MISSING' | 'SHIPPING_UNAVAILABLE' | 'LINK_USED';
