@@ -297,7 +297,7 @@ async function claimRowCounts() {
   };
 }
 
-const itemsOf = (selection: { items: { sku: string; quantity: number; priceLocked: boolean; unitPrice: { amount: string } }[] }) =>
+const itemsOf = (selection: { items: { sku: string | null; quantity: number; priceLocked: boolean; unitPrice: { amount: string } }[] }) =>
   selection.items.map(({ sku, quantity, priceLocked, unitPrice }) => ({ sku, quantity, priceLocked, unitPrice: unitPrice.amount }));
 
 /** hash2 with its last character changed. */
