@@ -26,6 +26,7 @@ interface LockedSelection {
   marketId: string;
   pricelistId: string;
   locked: boolean;
+  relatedOrderId: string | null;
   currency: string;
 }
 
@@ -103,7 +104,7 @@ async function lockForChange(tx: Tx, caller: Caller, id: string, changesItems: b
   const where = visibleSelection(caller, id);
   if (!where) throw notFound();
   const rows = await tx.$queryRaw<(LockedSelection & { sessionId: string | null })[]>`
-    SELECT s.id, s.status::text AS status, s."marketId", s."pricelistId", s.locked, s."sessionId", p.currency
+    SELECT s.id, s.status::text AS status, s."marketId", s."pricelistId", s.locked, s."relatedOrderId", s."sessionId", p.currency
     FROM "Selection" s JOIN "Pricelist" p ON p.id = s."pricelistId"
     WHERE s.id = ${id}::uuid
     FOR UPDATE OF s`;
@@ -162,6 +163,16 @@ export async function requireShipping(
 }
 
 /**
+ * The rule of an additional payment's customer: a selection for an earlier order is that
+ * order's customer's, whoever sets it (createSelection, setCustomer).
+ */
+function checkRelatedCustomer(related: { customerEmail: string }, email: string, path: string[]): void {
+  if (email !== related.customerEmail) {
+    throw new ValidationFailed(`This selection is an additional payment for an earlier order: its customer is that order's (${related.customerEmail})`, path);
+  }
+}
+
+/**
  * Finds or creates the customer with this e-mail. Only an admin's names update a stored
  * customer: a storefront session creates one at most, so it can neither change nor learn
  * what is stored for someone else's address.
@@ -211,9 +222,7 @@ export async function createSelection(input: CreateSelectionInput): Promise<{ se
       select: { id: true, customerId: true, customerEmail: true, customerFirstName: true, customerLastName: true },
     });
     if (relatedOrderId !== null && !related) throw noOrder();
-    if (related && email !== null && email !== related.customerEmail) {
-      throw new ValidationFailed(`An additional payment is for the earlier order's customer (${related.customerEmail}); leave customerEmail out or give that address`, ['input', 'customerEmail']);
-    }
+    if (related && email !== null) checkRelatedCustomer(related, email, ['input', 'customerEmail']);
     await requireShipping(tx, market.id, pricelist.id, countryCode);
     const customer = related ? { id: related.customerId } : email ? await upsertCustomer(tx, email, {}, true) : null;
     const selection = await tx.selection.create({
@@ -398,7 +407,10 @@ export interface SetCustomerInput {
   lastName?: string | null;
 }
 
-/** Attaches the selection to the customer with this e-mail; the names given stay with the selection. */
+/**
+ * Attaches the selection to the customer with this e-mail; the names given stay with the
+ * selection. A selection for an earlier order takes that order's customer only.
+ */
 export async function setCustomer(caller: Caller, input: SetCustomerInput): Promise<{ selectionId: string }> {
   const email = checkEmail(input.email, ['input', 'email']);
   const names = {
@@ -407,6 +419,10 @@ export async function setCustomer(caller: Caller, input: SetCustomerInput): Prom
   };
   return db().$transaction(async (tx) => {
     const selection = await lockForChange(tx, caller, input.selectionId, false);
+    if (selection.relatedOrderId !== null) {
+      const related = await tx.order.findUniqueOrThrow({ where: { id: selection.relatedOrderId }, select: { customerEmail: true } });
+      checkRelatedCustomer(related, email, ['input', 'email']);
+    }
     const customer = await upsertCustomer(tx, email, names, caller.kind === 'admin');
     await tx.selection.update({
       where: { id: selection.id },

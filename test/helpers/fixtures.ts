@@ -139,7 +139,7 @@ export async function seedCatalog(t: TestApp): Promise<void> {
 /** Creates an admin selection and returns its id. */
 export async function createSelection(
   t: TestApp,
-  input: { marketCode?: string; pricelistCode?: string; countryCode?: string; customerEmail?: string } = {},
+  input: { marketCode?: string; pricelistCode?: string; countryCode?: string; customerEmail?: string; relatedOrderId?: string } = {},
 ): Promise<string> {
   const result = await t.admin(CreateSelection, {
     input: { marketCode: 'SE', pricelistCode: 'SEK', countryCode: 'SE', ...input },
