@@ -5,12 +5,15 @@ import {
   Forbidden, IdempotencyConflict, LinkUnavailable, NotFound, OutOfStock, SelectionStateFailed, ShippingUnavailable, ValidationFailed,
 } from '../services/errors.js';
 import { LIMITS, isUuid } from '../services/validate.js';
-import { adminOnly, builder, noRow, ownerOrAdmin } from './builder.js';
+import { adminOnly, builder, noRow, ownerOrAdmin, pageSize } from './builder.js';
 import { Customer, SelectionItemKind, customerAsSeenBy } from './selection.js';
 import { ShareableLink } from './link.js';
 import { resultErrors } from './errors.js';
 import { Money, SelectionTotals } from './money.js';
 import { orderVisibleTo, ordersVisibleTo, placeOrder } from '../services/order.js';
+
+/** Supplementary orders `Order.supplementaryOrders` answers when `first` is not given. */
+const SUPPLEMENTARY_PAGE = 10;
 
 export const OrderStatus = builder.enumType(OrderStatusValues, {
   name: 'OrderStatus',
@@ -71,9 +74,20 @@ export const Order = builder.prismaObject('Order', {
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was placed.' }),
     supplementaryOrders: t.relation('supplementaryOrders', {
-      description: `Orders placed later as additional payments for this one, oldest first (at most ${LIMITS.supplementaryOrders}). A storefront session sees only its own.`,
+      description: 'Orders placed later as additional payments for this one, oldest first: the first `first` of them. A storefront session sees only its own.',
       extensions: { items: LIMITS.supplementaryOrders },
-      query: (_args, ctx) => ({ where: ordersVisibleTo(ctx.caller), orderBy: { number: 'asc' }, take: LIMITS.supplementaryOrders }),
+      args: {
+        first: t.arg.int({
+          required: false,
+          defaultValue: SUPPLEMENTARY_PAGE,
+          description: `How many, at most ${LIMITS.supplementaryOrders}.`,
+        }),
+      },
+      query: ({ first }, ctx) => ({
+        where: ordersVisibleTo(ctx.caller),
+        orderBy: { number: 'asc' },
+        take: pageSize(first, SUPPLEMENTARY_PAGE, LIMITS.supplementaryOrders),
+      }),
     }),
   }),
 });
