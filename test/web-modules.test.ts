@@ -1,6 +1,6 @@
 // The pages' small pure modules (web/src): money formatting and the sentences for typed errors.
 import { describe, expect, it } from 'vitest';
-import { UNREACHABLE, problemOf, sentenceFor } from '../web/src/errors.js';
+import { UNREACHABLE, blockerSentence, placeOrderSentence, problemOf, sentenceFor } from '../web/src/errors.js';
 import { formatMoney } from '../web/src/money.js';
 
 /** Intl separates with no-break spaces; the tests write ordinary ones. */
@@ -53,5 +53,29 @@ describe('problemOf', () => {
       .toBe('Not enough in stock: MUG (only 1 left, you asked for 2).');
     expect(problemOf(false, { __typename: 'SetCustomerSuccess', selection: { id: 'x' } }, UNREACHABLE.shop)).toBe('');
     expect(problemOf(false, null, UNREACHABLE.server)).toBe('');
+  });
+});
+
+describe('blockerSentence', () => {
+  it('says, for each reason "Place order" cannot be pressed, what the customer can do', () => {
+    expect(blockerSentence('CUSTOMER_MISSING')).toBe('Enter your e-mail address and save your details to continue.');
+    expect(blockerSentence('SELECTION_EMPTY')).toBe('Your order is empty: add a product to continue.');
+    expect(blockerSentence('SELECTION_CLOSED')).toBe('This order has already been placed.');
+    expect(blockerSentence('SHIPPING_UNAVAILABLE')).toBe('We do not deliver to the chosen country: choose another one to continue.');
+    expect(blockerSentence('LINK_USED')).toBe('This payment link has already been paid: it cannot be paid again.');
+  });
+});
+
+describe('placeOrderSentence', () => {
+  it('says a pay-once link was already paid for LINK_USED, where a claim says the link was used', () => {
+    const linkUsed = { code: 'LINK_USED', message: 'x' };
+    expect(placeOrderSentence(linkUsed)).toBe('This payment link has already been paid: it cannot be paid again.');
+    expect(sentenceFor(linkUsed)).toBe('This link has already been used for a purchase.');
+  });
+
+  it('is sentenceFor for every other refusal', () => {
+    expect(placeOrderSentence({ code: 'OUT_OF_STOCK', message: 'x', shortages: [{ sku: 'MUG', requested: 2, available: 0 }] }))
+      .toBe('Not enough in stock: MUG (none left, you asked for 2).');
+    expect(placeOrderSentence({ code: 'SELECTION_CLOSED', message: 'x' })).toBe('This order has already been placed.');
   });
 });

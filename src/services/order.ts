@@ -23,6 +23,13 @@ export interface PlaceOrderInput {
   idempotencyKey: string;
 }
 
+/** The link a copy was claimed from, as read under its row lock. */
+interface LockedLink {
+  id: string;
+  status: string;
+  selectionId: string | null;
+}
+
 /** An idempotency key as stored: the caller's scope and the key it sent. */
 interface ScopedKey {
   scope: string;
@@ -139,7 +146,8 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
     select: { id: true, linkId: true, link: { select: { selectionId: true, maxOrders: true } } },
   });
   if (claim?.link.selectionId) await tx.$queryRaw`SELECT id FROM "Selection" WHERE id = ${claim.link.selectionId}::uuid FOR UPDATE`;
-  if (claim) await tx.$queryRaw`SELECT id FROM "ShareableLink" WHERE id = ${claim.linkId}::uuid FOR UPDATE`;
+  const link = claim ? (await tx.$queryRaw<LockedLink[]>`
+    SELECT id, status::text AS status, "selectionId" FROM "ShareableLink" WHERE id = ${claim.linkId}::uuid FOR UPDATE`)[0]! : null;
   // Under the link's lock, every order of the link that will ever precede this one is committed.
   const linkOrders = claim && claim.link.maxOrders !== null ? await tx.order.count({ where: { linkId: claim.linkId } }) : 0;
 
@@ -185,7 +193,7 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   await writeLinesAndKey(tx, order.id, items, key, selection.id);
 
   // An admin selection ordered directly can no longer be shared: its ACTIVE link is revoked.
-  const events = claim ? await settleLink(tx, claim.linkId, claim.id, order.id) : await revokeActiveLinksOf(tx, selection.id);
+  const events = claim && link ? await settleLink(tx, link, claim.id, order.id) : await revokeActiveLinksOf(tx, selection.id);
   await record(events);
   return { orderId: order.id };
 }
@@ -279,9 +287,8 @@ async function takeStock(tx: Tx, items: Line[], warehouseIds: string[]): Promise
  * stays REVOKED: its earlier claimants may still buy their copies, and the admin selection
  * stays for the link that replaced it. Every order from a claim is recorded.
  */
-async function settleLink(tx: Tx, linkId: string, claimId: string, orderId: string): Promise<LinkEventInput[]> {
-  // placeLocked holds the link's lock already.
-  const link = await tx.shareableLink.findUniqueOrThrow({ where: { id: linkId }, select: { status: true, selectionId: true } });
+async function settleLink(tx: Tx, link: LockedLink, claimId: string, orderId: string): Promise<LinkEventInput[]> {
+  const linkId = link.id;
   const events: LinkEventInput[] = [];
   // ACTIVE here includes a link past its expiresAt: a claim made in time may still use it.
   if (link.status === 'ACTIVE') {
