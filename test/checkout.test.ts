@@ -1,7 +1,9 @@
 // The link's checkout page in a real browser (Chromium through playwright-core): a customer
 // opens the URL the admin sent, sees the copy, buys; a reload shows the same claim; a later
 // visitor is told the link was used; of two early claimants with stock for one, the second is
-// told what is out of stock. Each person is a browser context of their own.
+// told what is out of stock; a custom line is shown by its name and cannot grow, "Place order"
+// says what it waits for, and an earlier copy of a pay-once link is told it was paid. Each
+// person is a browser context of their own.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
@@ -10,6 +12,13 @@ import type { People } from './helpers/browser.js';
 import { is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { AddItem, ImportCatalog, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { graphql } from './gql/index.js';
+
+const AddCustomLine = graphql(`
+  mutation CheckoutTestAddCustomLine($input: AddCustomSelectionItemInput!) {
+    addCustomSelectionItem(input: $input) { __typename ... on Error { code message } }
+  }
+`);
 
 describe.runIf(hasBrowser)('the checkout page of a link', () => {
   let t: TestApp;
@@ -31,11 +40,23 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
   });
   const person = (): Promise<Page> => crowd.person();
 
-  /** A link to a selection with the given lines; its checkout URL on this server. */
-  async function link(lines: { sku: string; quantity: number; unitPrice?: string }[]): Promise<{ url: string; id: string }> {
+  /** A custom line: no variant, the admin's name, price and optional reference. */
+  interface CustomLine { name: string; unitPrice: string; quantity?: number; sku?: string; taxable?: boolean }
+
+  /** A link to a selection with the given lines (and custom lines); its checkout URL on this server. */
+  async function link(
+    lines: { sku: string; quantity: number; unitPrice?: string }[],
+    options: { custom?: CustomLine[]; maxOrders?: number } = {},
+  ): Promise<{ url: string; id: string }> {
     const selectionId = await createSelection(t);
     for (const line of lines) is((await t.admin(AddItem, { input: { selectionId, ...line } })).addSelectionItem, 'AddSelectionItemSuccess');
-    const issued = is((await t.admin(IssueLink, { input: { selectionId, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
+    for (const line of options.custom ?? []) {
+      is((await t.admin(AddCustomLine, { input: { selectionId, ...line } })).addCustomSelectionItem, 'AddCustomSelectionItemSuccess');
+    }
+    const issued = is(
+      (await t.admin(IssueLink, { input: { selectionId, lockItems: false, maxOrders: options.maxOrders ?? null } })).issueShareableLink,
+      'IssueShareableLinkSuccess',
+    );
     return { url: `${origin}/selection/${issued.link.hash1}/${issued.hash2}`, id: issued.link.id };
   }
 
@@ -96,7 +117,9 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
   });
 
   it('fits a phone: nothing wider than the screen, every control reachable', async () => {
-    const { url } = await link([{ sku: 'TEE-S', quantity: 1 }, { sku: 'MUG', quantity: 2, unitPrice: '45.00' }]);
+    const { url } = await link([{ sku: 'TEE-S', quantity: 1 }, { sku: 'MUG', quantity: 2, unitPrice: '45.00' }], {
+      custom: [{ name: 'Gift wrapping with a long handwritten card for the recipient', unitPrice: '30.00', sku: 'GIFT-WRAP-CARD' }],
+    });
     const phone = await crowd.person({ locale: 'sv-SE', viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
     await phone.goto(url);
     await phone.getByRole('table', { name: 'Items' }).getByText('T-shirt S').waitFor();
@@ -122,6 +145,52 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
     await buy(second, 'late@example.com');
     await second.getByRole('alert').getByText('Not enough in stock: LAST-1 (none left, you asked for 1).').waitFor();
     await second.screenshot({ path: `${SCREENSHOTS}/checkout-out-of-stock.png`, fullPage: true });
+    expect(crowd.errors).toEqual([]);
+  });
+
+  it('shows a custom line by its name and keeps it from growing, says what "Place order" waits for, and tells an earlier copy of a pay-once link that it was paid', async () => {
+    const { url } = await link([{ sku: 'TEE-S', quantity: 1 }], {
+      custom: [{ name: 'Gift wrapping', unitPrice: '30.00', quantity: 2, sku: 'WRAP', taxable: false }],
+      maxOrders: 1,
+    });
+    const [early, buyer] = [await person(), await person()];
+    await early.goto(url);
+    await buyer.goto(url);
+
+    const items = buyer.getByRole('table', { name: 'Items' });
+    await items.getByText('Gift wrapping', { exact: true }).waitFor();
+    await items.getByText('Custom charge · ref WRAP · no tax').waitFor();
+    // Its controls are the API's capabilities: fewer and remove, never more (custom lines are price-locked).
+    await buyer.getByRole('button', { name: 'Fewer Gift wrapping' }).waitFor();
+    expect(await buyer.getByRole('button', { name: 'More Gift wrapping' }).count()).toBe(0);
+    await buyer.getByRole('button', { name: 'More T-shirt S' }).waitFor();
+    // 149.00 + 2 × 30.00 = 209.00; shipping to SE 49.00; tax 25 % of 149.00 + 49.00 (the wrapping is not taxed) = 49.50.
+    await buyer.getByRole('table', { name: 'Totals' }).getByText('SEK 307.50').waitFor();
+
+    // No customer yet: "Place order" waits for the e-mail address and says so.
+    const place = buyer.getByRole('region', { name: 'Place order' });
+    await place.getByText('Enter your e-mail address and save your details to continue.').waitFor();
+    expect(await place.getByRole('button', { name: 'Place order' }).isDisabled()).toBe(true);
+    await buyer.screenshot({ path: `${SCREENSHOTS}/checkout-custom-line.png`, fullPage: true });
+
+    // The early copy saves its details first; then the buyer pays.
+    await early.getByLabel('E-mail').fill('early@example.com');
+    await early.getByRole('button', { name: 'Save details' }).click();
+    await early.getByText('Saved: early@example.com').waitFor();
+    await buy(buyer, 'buyer@example.com');
+    await buyer.getByRole('heading', { name: /Thank you! Order .+ is placed\./ }).waitFor();
+    await buyer.getByRole('table', { name: 'Order lines' }).getByRole('cell', { name: 'Gift wrapping custom charge · WRAP' }).waitFor();
+
+    // The early copy still shows "Place order": trying says the link was paid, and the button stops.
+    const earlyPlace = early.getByRole('region', { name: 'Place order' });
+    await earlyPlace.getByRole('button', { name: 'Place order' }).click();
+    await earlyPlace.getByText('This payment link has already been paid: it cannot be paid again.').waitFor();
+    await expect.poll(() => earlyPlace.getByRole('button', { name: 'Place order' }).isDisabled()).toBe(true);
+    // And so it says on a reload, before any try.
+    await early.reload();
+    await earlyPlace.getByText('This payment link has already been paid: it cannot be paid again.').waitFor();
+    expect(await earlyPlace.getByRole('button', { name: 'Place order' }).isDisabled()).toBe(true);
+    await early.screenshot({ path: `${SCREENSHOTS}/checkout-paid-once.png`, fullPage: true });
     expect(crowd.errors).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // The API's typed refusals as sentences a customer or an admin can act on. The pages show the
 // sentence next to the control that caused it; the code decides the words, never the message.
+import type { PlaceOrderBlocker } from './gql/graphql.js';
 
 /** What the pages read of an error: every result union's errors implement `Error { message code }`. */
 export interface ApiError {
@@ -38,6 +39,31 @@ function waitText(seconds: number): string {
 /** The sentence for a typed error; its own message for a code this page does not know. */
 export function sentenceFor(error: ApiError): string {
   return SENTENCES[error.code]?.(error) ?? error.message;
+}
+
+/**
+ * Why "Place order" cannot be pressed now: one sentence per entry of the selection's
+ * placeOrderBlockers, each saying what the customer can do about it, if anything.
+ */
+const BLOCKERS: Record<PlaceOrderBlocker, string> = {
+  SELECTION_EMPTY: 'Your order is empty: add a product to continue.',
+  SELECTION_CLOSED: 'This order has already been placed.',
+  CUSTOMER_MISSING: 'Enter your e-mail address and save your details to continue.',
+  SHIPPING_UNAVAILABLE: 'We do not deliver to the chosen country: choose another one to continue.',
+  LINK_USED: 'This payment link has already been paid: it cannot be paid again.',
+};
+
+/** The sentence for one of `Selection.placeOrderBlockers`. */
+export function blockerSentence(blocker: PlaceOrderBlocker): string {
+  return BLOCKERS[blocker];
+}
+
+/**
+ * The sentence for placeOrder's refusal. LINK_USED there means the link had all the orders it
+ * allows (a pay-once link someone already paid), not that a new visitor came too late.
+ */
+export function placeOrderSentence(error: ApiError): string {
+  return error.code === 'LINK_USED' ? BLOCKERS.LINK_USED : sentenceFor(error);
 }
 
 /** What a page says when a request got no answer at all: the storefront's shop, the dashboard's server. */

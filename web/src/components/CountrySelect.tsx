@@ -7,9 +7,9 @@ import { UNREACHABLE, problemOf } from '../errors';
 export const CountrySelectFragment = graphql(`
   fragment CountrySelect_selection on Selection {
     id
-    status
     countryCode
     availableCountries { code shippable }
+    capabilities { canChangeCountry }
   }
 `);
 
@@ -26,7 +26,10 @@ const SetCountry = graphql(`
 
 const regionNames = new Intl.DisplayNames(undefined, { type: 'region' });
 
-/** The shipping country: the market's countries, those the API says it cannot ship to disabled. */
+/**
+ * The shipping country: a choice of the market's countries (those the API cannot ship to
+ * disabled) when the API says it may change, else just the country.
+ */
 export function CountrySelect(props: { selection: FragmentType<typeof CountrySelectFragment> }) {
   const selection = useFragment(CountrySelectFragment, props.selection);
   const [state, setCountry] = useMutation(SetCountry);
@@ -37,14 +40,22 @@ export function CountrySelect(props: { selection: FragmentType<typeof CountrySel
     setProblem(problemOf(Boolean(result.error), result.data?.setShippingCountry, UNREACHABLE.shop));
   };
 
+  const name = (code: string) => regionNames.of(code) ?? code;
+  if (!selection.capabilities.canChangeCountry) {
+    return (
+      <section className="country">
+        <p>Ships to <strong>{name(selection.countryCode)}</strong></p>
+      </section>
+    );
+  }
   return (
     <section className="country">
       <label>
         Ship to
-        <select value={selection.countryCode} disabled={selection.status !== 'OPEN' || state.fetching} onChange={(event) => void change(event.target.value)}>
+        <select value={selection.countryCode} disabled={state.fetching} onChange={(event) => void change(event.target.value)}>
           {selection.availableCountries.map((country) => (
             <option key={country.code} value={country.code} disabled={!country.shippable}>
-              {regionNames.of(country.code) ?? country.code}{country.shippable ? '' : ' (no delivery)'}
+              {name(country.code)}{country.shippable ? '' : ' (no delivery)'}
             </option>
           ))}
         </select>

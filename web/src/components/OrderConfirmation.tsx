@@ -1,5 +1,6 @@
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
+import { OrderLines } from './OrderLines';
 import { Totals } from './Totals';
 
 const ConfirmedOrder = graphql(`
@@ -8,12 +9,13 @@ const ConfirmedOrder = graphql(`
       id
       number
       customer { email }
+      ...OrderLines_order
       totals { ...Totals_totals }
     }
   }
 `);
 
-/** The placed order: its number and totals, as the API recorded them. */
+/** The placed order: its number, lines and totals, as the API recorded them. */
 export function OrderConfirmation(props: { orderId: string }) {
   const [{ data, error }] = useQuery({ query: ConfirmedOrder, variables: { id: props.orderId } });
   if (error) return <p role="alert" className="problem">Your order was placed, but it cannot be shown right now. Reload the page.</p>;
@@ -23,6 +25,7 @@ export function OrderConfirmation(props: { orderId: string }) {
     <section className="confirmation" aria-label="Order confirmation">
       <h2>Thank you! Order {order.number} is placed.</h2>
       <p>A confirmation goes to {order.customer.email}.</p>
+      <OrderLines order={order} />
       <Totals totals={order.totals} />
     </section>
   );

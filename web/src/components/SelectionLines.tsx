@@ -8,13 +8,11 @@ import { formatMoney } from '../money';
 export const SelectionLinesFragment = graphql(`
   fragment SelectionLines_selection on Selection {
     id
-    locked
-    status
     items {
-      id sku quantity priceLocked
+      id kind sku name quantity priceLocked taxable
       unitPrice { amount currency }
       lineTotal { amount currency }
-      variant { name }
+      capabilities { canIncrease canDecrease canRemove }
     }
   }
 `);
@@ -40,8 +38,9 @@ const RemoveLine = graphql(`
 `);
 
 /**
- * The lines of a claimed copy. Controls follow the API's rules: none when the link locks the
- * items, no increase on a price-locked line; whatever the API still refuses is shown as a
+ * The lines of a claimed copy: catalog variants by name and SKU, custom lines (an additional
+ * payment, a fee) by their name and the shop's reference. Each line's controls are what the API
+ * says may be done with it now (`capabilities`); whatever it still refuses is shown as a
  * sentence beside the line.
  */
 export function SelectionLines(props: { selection: FragmentType<typeof SelectionLinesFragment> }) {
@@ -49,7 +48,6 @@ export function SelectionLines(props: { selection: FragmentType<typeof Selection
   const [, updateLine] = useMutation(UpdateLine);
   const [, removeLine] = useMutation(RemoveLine);
   const [problems, setProblems] = useState<Record<string, string>>({});
-  const editable = !selection.locked && selection.status === 'OPEN';
 
   const note = (itemId: string, failed: boolean, answer?: object) => {
     setProblems((current) => ({ ...current, [itemId]: problemOf(failed, answer, UNREACHABLE.shop) }));
@@ -74,36 +72,45 @@ export function SelectionLines(props: { selection: FragmentType<typeof Selection
         </tr>
       </thead>
       <tbody>
-        {selection.items.map((item) => (
-          <tr key={item.id}>
-            <td className="item">
-              <div className="name">{item.variant.name}</div>
-              <div className="sku">SKU {item.sku}{item.priceLocked ? ' · special price' : ''}</div>
-              <div className="unit">{formatMoney(item.unitPrice.amount, item.unitPrice.currency)} each</div>
-              {problems[item.id] ? <p role="alert" className="problem">{problems[item.id]}</p> : null}
-            </td>
-            <td className="quantity">
-              {editable ? (
-                <>
-                  <button type="button" aria-label={`Fewer ${item.variant.name}`} disabled={item.quantity <= 1}
+        {selection.items.map((item) => {
+          const can = item.capabilities;
+          return (
+            <tr key={item.id}>
+              <td className="item">
+                <div className="name">{item.name}</div>
+                <div className="sku">{lineNote(item)}</div>
+                <div className="unit">{formatMoney(item.unitPrice.amount, item.unitPrice.currency)} each</div>
+                {problems[item.id] ? <p role="alert" className="problem">{problems[item.id]}</p> : null}
+              </td>
+              <td className="quantity">
+                {can.canDecrease || can.canIncrease ? (
+                  <button type="button" aria-label={`Fewer ${item.name}`} disabled={!can.canDecrease}
                     onClick={() => setQuantity(item.id, item.quantity - 1)}>−</button>
-                  <span aria-label={`Quantity of ${item.variant.name}`}>{item.quantity}</span>
-                  {item.priceLocked ? null : (
-                    <button type="button" aria-label={`More ${item.variant.name}`}
-                      onClick={() => setQuantity(item.id, item.quantity + 1)}>+</button>
-                  )}
-                  <button type="button" className="remove" aria-label={`Remove ${item.variant.name}`}
+                ) : null}
+                <span aria-label={`Quantity of ${item.name}`}>{item.quantity}</span>
+                {can.canIncrease ? (
+                  <button type="button" aria-label={`More ${item.name}`}
+                    onClick={() => setQuantity(item.id, item.quantity + 1)}>+</button>
+                ) : null}
+                {can.canRemove ? (
+                  <button type="button" className="remove" aria-label={`Remove ${item.name}`}
                     onClick={() => remove(item.id)}>Remove</button>
-                </>
-              ) : (
-                <span aria-label={`Quantity of ${item.variant.name}`}>{item.quantity}</span>
-              )}
-            </td>
-            <td className="price">{formatMoney(item.unitPrice.amount, item.unitPrice.currency)}</td>
-            <td>{formatMoney(item.lineTotal.amount, item.lineTotal.currency)}</td>
-          </tr>
-        ))}
+                ) : null}
+              </td>
+              <td className="price">{formatMoney(item.unitPrice.amount, item.unitPrice.currency)}</td>
+              <td>{formatMoney(item.lineTotal.amount, item.lineTotal.currency)}</td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );
+}
+
+/** Under a line's name: "SKU TEE-S · special price", or "Custom charge · ref EXP-1 · no tax". */
+function lineNote(item: { kind: string; sku?: string | null; priceLocked: boolean; taxable: boolean }): string {
+  if (item.kind === 'CUSTOM') {
+    return ['Custom charge', item.sku ? `ref ${item.sku}` : null, item.taxable ? null : 'no tax'].filter(Boolean).join(' · ');
+  }
+  return `SKU ${item.sku ?? ''}${item.priceLocked ? ' · special price' : ''}`;
 }

@@ -30,11 +30,11 @@ const ClaimedSelection = graphql(`
   query CheckoutSelection($id: ID!) {
     selection(id: $id) {
       id
-      status
-      locked
+      capabilities { canAddItems }
       ...SelectionLines_selection
       ...CustomerForm_selection
       ...CountrySelect_selection
+      ...PlaceOrder_selection
       totals { ...Totals_totals }
     }
   }
@@ -108,11 +108,11 @@ function ClaimedCheckout(props: { selectionId: string; orderId: string | null; o
   return (
     <>
       <SelectionLines selection={selection} />
-      {selection.status === 'OPEN' && !selection.locked ? <AddProduct selectionId={selection.id} /> : null}
+      {selection.capabilities.canAddItems ? <AddProduct selectionId={selection.id} /> : null}
       <CountrySelect selection={selection} />
       <Totals totals={selection.totals} />
       <CustomerForm selection={selection} />
-      {selection.status === 'OPEN' ? <PlaceOrder selectionId={selection.id} onPlaced={props.onPlaced} /> : <p>This order has already been placed.</p>}
+      <PlaceOrder selection={selection} onPlaced={props.onPlaced} />
     </>
   );
 }
