@@ -29,7 +29,7 @@ export const SelectionTotals = builder.objectRef<Totals & { currency: string }>(
     return {
       subtotal: money('subtotal', 'The sum of the lines.'),
       shipping: money('shipping', 'The market\'s shipping price for the country; zero when the selection ignores shipping.'),
-      tax: money('tax', 'Tax rate × (subtotal + shipping), rounded half away from zero; zero when the selection ignores tax.'),
+      tax: money('tax', 'Tax rate × (the taxable lines + shipping), rounded half away from zero; zero when the selection ignores tax. A custom line with taxable false (e.g. a deposit) is in the subtotal only.'),
       grandTotal: money('grandTotal', 'subtotal + shipping + tax.'),
     };
   },
