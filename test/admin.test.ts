@@ -1,20 +1,28 @@
 // The admin dashboard in a real browser, beside a customer: the admin signs in, builds a
 // selection with a custom-priced line, issues a locked link without shipping through the
 // dialog and copies its URL; the customer buys through it; the admin's links table shows the
-// claim and the purchase live, without a reload. One browser context per person.
+// claim and the purchase live, without a reload; an admin asks an additional payment for an
+// earlier order (a custom line, a pay-once link) that one customer pays and an earlier copy
+// cannot. One browser context per person.
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCREENSHOTS, hasBrowser, launchBrowser, people } from './helpers/browser.js';
 import type { People } from './helpers/browser.js';
-import { ADMIN_KEY, is, startTestApp } from './helpers/app.js';
+import { ADMIN_KEY, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Checkout, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
 
 const AdminTestClaim = graphql(`
   mutation AdminTestClaim($input: ClaimSelectionInput!) { claimSelection(input: $input) { __typename } }
+`);
+
+const AdminTestClaimCopy = graphql(`
+  mutation AdminTestClaimCopy($input: ClaimSelectionInput!) {
+    claimSelection(input: $input) { __typename ... on ClaimSelectionSuccess { sessionToken selection { id } } }
+  }
 `);
 
 describe.runIf(hasBrowser)('the admin dashboard', () => {
@@ -119,6 +127,109 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
     await admin.getByRole('button', { name: 'All customers' }).click();
     await admin.getByRole('button', { name: 'Create selection for buyer@example.com' }).click();
     expect(await admin.getByLabel('Customer e-mail (optional)').inputValue()).toBe('buyer@example.com');
+    expect(crowd.errors).toEqual([]);
+  });
+
+  it('asks an additional payment for an earlier order: a custom line, a pay-once link that one customer pays and an earlier copy cannot', async () => {
+    // The earlier order: bought through a link, set up through the API.
+    const selectionId = await createSelection(t, { customerEmail: 'returning@example.com' });
+    is((await t.admin(AddItem, { input: { selectionId, sku: 'TEE-S', quantity: 1 } })).addSelectionItem, 'AddSelectionItemSuccess');
+    const first = is((await t.admin(IssueLink, { input: { selectionId, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
+    const claim = is((await t.admin(AdminTestClaimCopy, { input: { hash1: first.link.hash1, hash2: first.hash2 } })).claimSelection, 'ClaimSelectionSuccess');
+    const bought = await t.data(Checkout, { selectionId: claim.selection.id, key: 'earlier-order', email: 'returning@example.com' }, asSession(claim.sessionToken));
+    const earlier = is(bought.placeOrder, 'PlaceOrderSuccess').order.number;
+
+    // The admin opens that order and starts a selection asking an additional payment for it.
+    const admin = await crowd.person();
+    await admin.goto(`${origin}/admin#key=${encodeURIComponent(ADMIN_KEY)}`);
+    await admin.getByRole('button', { name: 'Orders', exact: true }).click();
+    await admin.getByRole('table', { name: 'Orders table' }).getByRole('button', { name: earlier, exact: true }).click();
+    await admin.getByRole('article', { name: `Order ${earlier}` }).getByRole('button', { name: 'Ask for an additional payment' }).click();
+    const builder = admin.getByRole('form', { name: 'Create selection' });
+    await builder.getByText(`For order ${earlier}: an additional payment from returning@example.com.`).waitFor();
+    await builder.getByLabel('Market').selectOption('SE');
+    await builder.getByLabel('Pricelist').selectOption('SEK');
+    expect(await builder.getByLabel('Country').inputValue()).toBe('SE'); // the earlier order's country
+    await builder.getByRole('button', { name: 'Create selection' }).click();
+
+    const editor = admin.getByRole('region', { name: 'Selection', exact: true });
+    await editor.getByText(`For order ${earlier}: an additional payment from returning@example.com.`).waitFor();
+    const custom = editor.getByRole('form', { name: 'Add a custom line' });
+    await custom.getByLabel('Name').fill('Express upgrade');
+    await custom.getByLabel('Unit price').fill('0');
+    await custom.getByLabel('Reference (optional)').fill('EXPRESS');
+    await custom.getByRole('button', { name: 'Add custom line' }).click();
+    // The API's refusal, beside the field it is about.
+    await expect.poll(() => custom.getByLabel('Unit price').getAttribute('aria-invalid')).toBe('true');
+    await custom.getByRole('alert').getByText('A custom line is priced above zero').waitFor();
+    await custom.getByLabel('Unit price').fill('250.00');
+    await custom.getByRole('button', { name: 'Add custom line' }).click();
+    const lines = editor.getByRole('table', { name: 'Lines' });
+    await lines.getByText('Express upgrade', { exact: true }).waitFor();
+    await lines.getByText('Custom line · ref EXPRESS').waitFor();
+    // 250.00, shipping to SE 49.00, tax 25 % of 299.00 = 74.75.
+    await editor.getByRole('table', { name: 'Totals' }).getByText('SEK 373.75').waitFor();
+    expect(await custom.getByRole('alert').count()).toBe(0);
+    await admin.screenshot({ path: `${SCREENSHOTS}/admin-additional-payment.png`, fullPage: true });
+
+    await editor.getByRole('button', { name: 'Link', exact: true }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Share a link' });
+    // An additional payment is paid once: the option starts checked.
+    expect(await dialog.getByLabel('Can be paid only once').isChecked()).toBe(true);
+    await dialog.getByLabel('Ignore shipping').check();
+    await dialog.getByRole('button', { name: 'Issue link' }).click();
+    const path = new URL(await dialog.getByLabel('Link URL').inputValue()).pathname;
+    await dialog.getByText('It can be paid once.').waitFor();
+    await admin.screenshot({ path: `${SCREENSHOTS}/admin-pay-once-link.png`, fullPage: true });
+
+    // Someone opens the link early (an earlier copy, the customer's second device); then the customer pays.
+    const early = await crowd.person();
+    await early.goto(`${origin}${path}`);
+    await early.getByRole('table', { name: 'Items' }).getByText('Express upgrade', { exact: true }).waitFor();
+    const customer = await crowd.person();
+    await customer.goto(`${origin}${path}`);
+    const items = customer.getByRole('table', { name: 'Items' });
+    await items.getByText('Express upgrade', { exact: true }).waitFor();
+    await items.getByText('Custom charge · ref EXPRESS').waitFor();
+    // The custom line cannot grow: no enabled control to increase it.
+    expect(await customer.getByRole('button', { name: 'More Express upgrade', disabled: false }).count()).toBe(0);
+    // Shipping ignored; tax 25 % of 250.00.
+    await customer.getByRole('table', { name: 'Totals' }).getByText('SEK 312.50').waitFor();
+    // The customer is the earlier order's: nothing to fill in before paying.
+    await customer.getByText('Saved: returning@example.com').waitFor();
+    await customer.getByRole('button', { name: 'Place order' }).click();
+    await customer.getByRole('heading', { name: /Thank you! Order .+ is placed\./ }).waitFor();
+    const paid = (await customer.getByRole('heading', { name: /Thank you!/ }).innerText()).match(/LC-\d+/)![0];
+    await customer.getByRole('table', { name: 'Order lines' }).getByRole('cell', { name: 'Express upgrade custom charge · EXPRESS' }).waitFor();
+
+    // The earlier copy cannot pay the link again.
+    const earlyPlace = early.getByRole('region', { name: 'Place order' });
+    await earlyPlace.getByRole('button', { name: 'Place order' }).click();
+    await earlyPlace.getByText('This payment link has already been paid: it cannot be paid again.').waitFor();
+    await expect.poll(() => earlyPlace.getByRole('button', { name: 'Place order' }).isDisabled()).toBe(true);
+    await early.screenshot({ path: `${SCREENSHOTS}/checkout-additional-payment-paid.png`, fullPage: true });
+
+    // The orders: the new one is for the earlier one, which lists it as an additional payment.
+    await admin.getByRole('dialog', { name: 'Share a link' }).getByRole('button', { name: 'Close' }).click();
+    await admin.getByRole('button', { name: 'Orders', exact: true }).click();
+    const orders = admin.getByRole('table', { name: 'Orders table' });
+    await orders.getByRole('row').filter({ hasText: paid }).getByText(`for ${earlier}`).waitFor();
+    await orders.getByRole('button', { name: paid, exact: true }).click();
+    const detail = admin.getByRole('article', { name: `Order ${paid}` });
+    await detail.getByText(`An additional payment for order ${earlier}`).waitFor();
+    await detail.getByRole('button', { name: earlier, exact: true }).click();
+    await admin.getByRole('article', { name: `Order ${earlier}` }).getByText(`Additional payments: ${paid}`).waitFor();
+    await admin.screenshot({ path: `${SCREENSHOTS}/admin-supplementary-orders.png`, fullPage: true });
+    // At phone width the order, and the customer's card with both orders, fit the screen.
+    await admin.setViewportSize({ width: 375, height: 740 });
+    expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await admin.getByRole('button', { name: 'Customers', exact: true }).click();
+    await admin.getByRole('button', { name: 'Open returning@example.com' }).click();
+    const card = admin.getByRole('article', { name: 'Customer returning@example.com' });
+    await card.getByRole('table', { name: 'Orders of the customer' }).getByText(`for ${earlier}`).waitFor();
+    await card.getByRole('button', { name: `Ask for an additional payment for ${paid}` }).waitFor();
+    expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await admin.screenshot({ path: `${SCREENSHOTS}/admin-customer-phone.png`, fullPage: true });
     expect(crowd.errors).toEqual([]);
   });
 });

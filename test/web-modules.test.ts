@@ -1,7 +1,7 @@
 // The pages' small pure modules (web/src): money formatting and the sentences for typed errors.
 import { describe, expect, it } from 'vitest';
 import { UNREACHABLE, blockerSentence, placeOrderSentence, problemOf, sentenceFor } from '../web/src/errors.js';
-import { formatMoney } from '../web/src/money.js';
+import { decimalInput, formatMoney } from '../web/src/money.js';
 
 /** Intl separates with no-break spaces; the tests write ordinary ones. */
 const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
@@ -17,6 +17,18 @@ describe('formatMoney', () => {
   it('never rounds through a float: 17 significant digits stay exact', () => {
     expect(formatMoney('12345678901234567.89', 'USD', 'en-US')).toBe('$12,345,678,901,234,567.89');
     expect(formatMoney('-0.10', 'EUR', 'en-US')).toBe('-€0.10');
+  });
+});
+
+describe('decimalInput', () => {
+  it('takes what an admin types as an amount, with a decimal point or comma, as the API\'s decimal string', () => {
+    expect(decimalInput('250')).toBe('250');
+    expect(decimalInput(' 250.00 ')).toBe('250.00');
+    expect(decimalInput('250,5')).toBe('250.5');
+  });
+
+  it('is null for anything else, so that no malformed Decimal is sent', () => {
+    for (const text of ['', 'abc', '-5', '1,250.00', '1 250', '2.', '.5', '1e3']) expect(decimalInput(text), text).toBeNull();
   });
 });
 

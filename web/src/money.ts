@@ -9,3 +9,13 @@ export function formatMoney(amount: string, currency: string, locale?: string): 
   // Intl formats a numeric string as an exact decimal (ECMA-402 "Intl.NumberFormat v3").
   return format.format(amount as unknown as number);
 }
+
+/**
+ * What an admin typed as an amount, as the API's decimal string: "250", "250.00", or "250,00"
+ * with a decimal comma; null for anything else (the API checks the currency's digits and range).
+ */
+export function decimalInput(text: string): string | null {
+  const match = /^(\d+)(?:[.,](\d+))?$/.exec(text.trim());
+  if (!match) return null;
+  return match[2] === undefined ? match[1]! : `${match[1]}.${match[2]}`;
+}

@@ -2,21 +2,29 @@ import { useState } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import { formatMoney } from '../money';
+import type { RelatedOrder } from './SelectionBuilder';
 import { SelectionEditor } from './SelectionEditor';
 
 const CustomerHistory = graphql(`
   query AdminCustomerHistory($customerId: ID!) {
     selections(customerId: $customerId, first: 20) {
-      edges { node { id status countryCode createdAt totals { grandTotal { amount currency } } } }
+      edges { node { id status countryCode createdAt totals { grandTotal { amount currency } } relatedOrder { number } } }
     }
     orders(customerId: $customerId, first: 20) {
-      edges { node { id number createdAt totals { grandTotal { amount currency } } } link { hash1 } }
+      edges { node { id number createdAt countryCode totals { grandTotal { amount currency } } relatedOrder { number } } link { hash1 } }
     }
   }
 `);
 
-/** One customer: the selections admins built for them (an open one opens in the editor) and their orders. */
-export function CustomerDetail(props: { customer: { id: string; email: string }; onCreateSelection: () => void }) {
+/**
+ * One customer: the selections admins built for them (an open one opens in the editor) and
+ * their orders, each of which can get a selection asking an additional payment for it.
+ */
+export function CustomerDetail(props: {
+  customer: { id: string; email: string };
+  onCreateSelection: () => void;
+  onAdditionalPayment: (order: RelatedOrder) => void;
+}) {
   const [{ data }] = useQuery({ query: CustomerHistory, variables: { customerId: props.customer.id }, requestPolicy: 'cache-and-network' });
   const [editing, setEditing] = useState<string | null>(null);
   if (editing) return <SelectionEditor selectionId={editing} onDone={() => setEditing(null)} />;
@@ -28,13 +36,13 @@ export function CustomerDetail(props: { customer: { id: string; email: string };
       <button type="button" onClick={props.onCreateSelection}>Create selection</button>
       <h4>Selections</h4>
       {selections.length === 0 ? <p>None yet.</p> : (
-        <table aria-label="Selections of the customer">
+        <table className="history" aria-label="Selections of the customer">
           <tbody>
             {selections.map((selection) => (
               <tr key={selection.id}>
                 <td>{new Date(selection.createdAt).toLocaleString()}</td>
-                <td>{selection.status}</td>
-                <td>{formatMoney(selection.totals.grandTotal.amount, selection.totals.grandTotal.currency)}</td>
+                <td>{selection.status}{selection.relatedOrder ? <div className="note">for {selection.relatedOrder.number}</div> : null}</td>
+                <td className="money">{formatMoney(selection.totals.grandTotal.amount, selection.totals.grandTotal.currency)}</td>
                 <td>{selection.status === 'OPEN' ? <button type="button" onClick={() => setEditing(selection.id)}>Open</button> : null}</td>
               </tr>
             ))}
@@ -43,14 +51,23 @@ export function CustomerDetail(props: { customer: { id: string; email: string };
       )}
       <h4>Orders</h4>
       {orders.length === 0 ? <p>None yet.</p> : (
-        <table aria-label="Orders of the customer">
+        <table className="history" aria-label="Orders of the customer">
           <tbody>
             {orders.map((order) => (
               <tr key={order.id}>
-                <td>{order.number}</td>
-                <td>{new Date(order.createdAt).toLocaleString()}</td>
-                <td>{order.link ? <code>{order.link.hash1}</code> : 'placed by an admin'}</td>
-                <td>{formatMoney(order.totals.grandTotal.amount, order.totals.grandTotal.currency)}</td>
+                <td>{order.number}{order.relatedOrder ? <div className="note">for {order.relatedOrder.number}</div> : null}</td>
+                <td className="wide-only">{new Date(order.createdAt).toLocaleString()}</td>
+                <td className="wide-only">{order.link ? <code>{order.link.hash1}</code> : 'placed by an admin'}</td>
+                <td className="money">{formatMoney(order.totals.grandTotal.amount, order.totals.grandTotal.currency)}</td>
+                <td>
+                  <button
+                    type="button"
+                    aria-label={`Ask for an additional payment for ${order.number}`}
+                    onClick={() => props.onAdditionalPayment({ id: order.id, number: order.number, countryCode: order.countryCode, customerEmail: props.customer.email })}
+                  >
+                    Additional payment
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>

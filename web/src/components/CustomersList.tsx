@@ -2,6 +2,7 @@ import { useDeferredValue, useState } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import { CustomerDetail } from './CustomerDetail';
+import type { RelatedOrder } from './SelectionBuilder';
 
 const Customers = graphql(`
   query AdminCustomers($search: String) {
@@ -9,8 +10,11 @@ const Customers = graphql(`
   }
 `);
 
-/** Customers found by e-mail or name; one opens with its selections and orders, or gets a new selection. */
-export function CustomersList(props: { onCreateSelection: (email: string) => void }) {
+/**
+ * Customers found by e-mail or name; one opens with its selections and orders, or gets a new
+ * selection (also one asking an additional payment for one of their orders).
+ */
+export function CustomersList(props: { onCreateSelection: (email: string) => void; onAdditionalPayment: (order: RelatedOrder) => void }) {
   const [search, setSearch] = useState('');
   const deferred = useDeferredValue(search.trim());
   const [{ data, error }] = useQuery({ query: Customers, variables: { search: deferred || null }, requestPolicy: 'cache-and-network' });
@@ -20,7 +24,7 @@ export function CustomersList(props: { onCreateSelection: (email: string) => voi
     return (
       <section aria-label="Customers">
         <button type="button" onClick={() => setOpen(null)}>All customers</button>
-        <CustomerDetail customer={open} onCreateSelection={() => props.onCreateSelection(open.email)} />
+        <CustomerDetail customer={open} onCreateSelection={() => props.onCreateSelection(open.email)} onAdditionalPayment={props.onAdditionalPayment} />
       </section>
     );
   }

@@ -10,7 +10,7 @@ const Issue = graphql(`
       __typename
       ... on Error { code message }
       ... on ShippingUnavailableError { countryCode }
-      ... on IssueShareableLinkSuccess { url link { id status } }
+      ... on IssueShareableLinkSuccess { url link { id status maxOrders } }
     }
   }
 `);
@@ -29,14 +29,17 @@ export interface Issued {
   id: string;
   url: string;
   revoked: boolean;
+  /** Orders the link allows; null: no limit. */
+  maxOrders: number | null;
 }
 
 /**
- * The "Link" dialog: lock items, ignore shipping, ignore tax, an optional expiry; issues the
- * link and shows its URL with a copy button. Issuing again warns that the old link stops
+ * The "Link" dialog: lock items, ignore shipping, ignore tax, paid only once (checked at first
+ * for an additional payment: `payOnce`), an optional expiry; issues the link and shows its URL
+ * with a copy button. Issuing again warns that the old link stops
  * working (the API revokes it); the issued link can be revoked here.
  */
-export function LinkDialog(props: { selectionId: string; issued: Issued | null; onIssued: (issued: Issued) => void; onClose: () => void }) {
+export function LinkDialog(props: { selectionId: string; payOnce?: boolean; issued: Issued | null; onIssued: (issued: Issued) => void; onClose: () => void }) {
   const [issueState, issue] = useMutation(Issue);
   const [, revoke] = useMutation(Revoke);
   const [problem, setProblem] = useState('');
@@ -53,6 +56,8 @@ export function LinkDialog(props: { selectionId: string; issued: Issued | null; 
         lockItems: form.get('lockItems') === 'on',
         ignoreShipping: form.get('ignoreShipping') === 'on',
         ignoreTax: form.get('ignoreTax') === 'on',
+        // Once paid, other copies of the link cannot be paid (LINK_USED), however many opened it.
+        maxOrders: form.get('payOnce') === 'on' ? 1 : null,
         expiresAt: expires ? new Date(expires).toISOString() : null,
       },
     });
@@ -60,7 +65,7 @@ export function LinkDialog(props: { selectionId: string; issued: Issued | null; 
     if (answer?.__typename === 'IssueShareableLinkSuccess') {
       setProblem('');
       setCopied(false);
-      return props.onIssued({ id: answer.link.id, url: answer.url, revoked: false });
+      return props.onIssued({ id: answer.link.id, url: answer.url, revoked: false, maxOrders: answer.link.maxOrders ?? null });
     }
     setProblem(problemOf(Boolean(result.error), answer, UNREACHABLE.server));
   };
@@ -73,6 +78,7 @@ export function LinkDialog(props: { selectionId: string; issued: Issued | null; 
           <label className="check"><input type="checkbox" name="lockItems" /> Lock items</label>
           <label className="check"><input type="checkbox" name="ignoreShipping" /> Ignore shipping</label>
           <label className="check"><input type="checkbox" name="ignoreTax" /> Ignore tax</label>
+          <label className="check"><input type="checkbox" name="payOnce" defaultChecked={props.payOnce ?? false} /> Can be paid only once</label>
           <label>
             Expires (optional)
             <input type="datetime-local" name="expiresAt" />
@@ -90,6 +96,7 @@ export function LinkDialog(props: { selectionId: string; issued: Issued | null; 
             <button type="button" onClick={() => void navigator.clipboard.writeText(issued.url).then(() => setCopied(true), () => setCopied(false))}>
               {copied ? 'Copied' : 'Copy'}
             </button>
+            {issued.maxOrders === null ? null : <p>{issued.maxOrders === 1 ? 'It can be paid once.' : `It can be paid ${issued.maxOrders} times.`}</p>}
             {issued.revoked ? <p>This link was revoked.</p> : (
               <button type="button" onClick={async () => {
                 const result = await revoke({ input: { linkId: issued.id } });

@@ -23,11 +23,24 @@ const Create = graphql(`
   }
 `);
 
-/** "Create selection": market, pricelist, country and (optionally) the customer; then its editor. */
-export function SelectionBuilder(props: { customerEmail?: string }) {
+/** The earlier order a new selection asks an additional payment for. */
+export interface RelatedOrder {
+  id: string;
+  number: string;
+  countryCode: string;
+  customerEmail: string;
+}
+
+/**
+ * "Create selection": market, pricelist, country and (optionally) the customer; then its editor.
+ * For an earlier order (`relatedOrder`) the customer is that order's and the country starts as
+ * its country; market and pricelist are chosen as for any selection.
+ */
+export function SelectionBuilder(props: { customerEmail?: string; relatedOrder?: RelatedOrder }) {
   const [{ data, error }] = useQuery({ query: Choices });
   const [state, create] = useMutation(Create);
   const [market, setMarket] = useState('');
+  const [country, setCountry] = useState(props.relatedOrder?.countryCode ?? '');
   const [selectionId, setSelectionId] = useState<string | null>(null);
   const [problem, setProblem] = useState('');
 
@@ -35,13 +48,21 @@ export function SelectionBuilder(props: { customerEmail?: string }) {
   const markets = data?.markets.edges.map((edge) => edge.node) ?? [];
   const pricelists = data?.pricelists.edges.map((edge) => edge.node) ?? [];
   const countries = markets.find((candidate) => candidate.code === market)?.countries ?? [];
+  const related = props.relatedOrder;
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const value = (name: string) => String(form.get(name) ?? '').trim();
     const result = await create({
-      input: { marketCode: value('market'), pricelistCode: value('pricelist'), countryCode: value('country'), customerEmail: value('email') || null },
+      input: {
+        marketCode: value('market'),
+        pricelistCode: value('pricelist'),
+        countryCode: value('country'),
+        // With an earlier order, the API takes that order's customer.
+        customerEmail: related ? null : value('email') || null,
+        relatedOrderId: related?.id ?? null,
+      },
     });
     const answer = result.data?.createSelection;
     if (answer?.__typename === 'CreateSelectionSuccess') return setSelectionId(answer.selection.id);
@@ -51,6 +72,7 @@ export function SelectionBuilder(props: { customerEmail?: string }) {
   return (
     <form className="panel" onSubmit={submit} aria-label="Create selection">
       <h2>Create selection</h2>
+      {related ? <p className="related">For order <strong>{related.number}</strong>: an additional payment from {related.customerEmail}.</p> : null}
       {error ? <p role="alert" className="problem">Markets and pricelists cannot be shown: {error.message}</p> : null}
       <label>
         Market
@@ -67,14 +89,16 @@ export function SelectionBuilder(props: { customerEmail?: string }) {
       </label>
       <label>
         Country
-        <select name="country" required>
+        <select name="country" required value={countries.includes(country) ? country : (countries[0] ?? '')} onChange={(event) => setCountry(event.target.value)}>
           {countries.map((code) => <option key={code} value={code}>{code}</option>)}
         </select>
       </label>
-      <label>
-        Customer e-mail (optional)
-        <input name="email" type="email" defaultValue={props.customerEmail ?? ''} />
-      </label>
+      {related ? null : (
+        <label>
+          Customer e-mail (optional)
+          <input name="email" type="email" defaultValue={props.customerEmail ?? ''} />
+        </label>
+      )}
       {problem ? <p role="alert" className="problem">{problem}</p> : null}
       <button type="submit" className="primary" disabled={state.fetching}>Create selection</button>
     </form>

@@ -3,7 +3,8 @@ import type { FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import { UNREACHABLE, problemOf } from '../errors';
-import { formatMoney } from '../money';
+import { decimalInput, formatMoney } from '../money';
+import { CustomLineForm } from './CustomLineForm';
 import { LinkDialog } from './LinkDialog';
 import type { Issued } from './LinkDialog';
 import { Totals } from './Totals';
@@ -14,7 +15,14 @@ const Editing = graphql(`
       id
       currency
       status
-      items { id sku quantity priceLocked unitPrice { amount currency } lineTotal { amount currency } variant { name } }
+      customer { email }
+      relatedOrder { id number }
+      items {
+        id kind sku name quantity priceLocked taxable
+        unitPrice { amount currency }
+        lineTotal { amount currency }
+        capabilities { canIncrease canDecrease canRemove }
+      }
       totals { ...Totals_totals }
       offers(search: $search, first: 8) @include(if: $searching) { unitPrice { amount currency } variant { id sku name } }
     }
@@ -39,8 +47,11 @@ const Remove = graphql(`
   }
 `);
 
-
-/** A selection being built: add variants by search (optionally at a custom price), quantities, remove, totals; then "Link". */
+/**
+ * A selection being built: add variants by search (optionally at a custom price) or custom
+ * lines, change quantities as each line's capabilities allow, remove; totals; then "Link". A
+ * selection for an earlier order says which.
+ */
 export function SelectionEditor(props: { selectionId: string; onDone: () => void }) {
   const [search, setSearch] = useState('');
   const [{ data }] = useQuery({ query: Editing, variables: { id: props.selectionId, search: search.trim(), searching: search.trim() !== '' } });
@@ -57,8 +68,10 @@ export function SelectionEditor(props: { selectionId: string; onDone: () => void
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const price = String(form.get('price') ?? '').trim();
+    const unitPrice = price ? decimalInput(price) : null;
+    if (price && unitPrice === null) return setProblem(`Enter the special price in ${selection.currency}, such as 149.00.`);
     const quantity = Number(form.get('quantity') ?? 1);
-    const result = await add({ input: { selectionId: selection.id, sku, quantity, unitPrice: price || null } });
+    const result = await add({ input: { selectionId: selection.id, sku, quantity, unitPrice } });
     setProblem(problemOf(Boolean(result.error), result.data?.addSelectionItem, UNREACHABLE.server));
     if (result.data?.addSelectionItem.__typename === 'AddSelectionItemSuccess') setSearch('');
   };
@@ -66,6 +79,11 @@ export function SelectionEditor(props: { selectionId: string; onDone: () => void
   return (
     <section className="panel" aria-label="Selection">
       <h2>Selection</h2>
+      {selection.relatedOrder ? (
+        <p className="related">
+          For order <strong>{selection.relatedOrder.number}</strong>: an additional payment{selection.customer ? ` from ${selection.customer.email}` : ''}.
+        </p>
+      ) : null}
       <table className="lines" aria-label="Lines">
         <thead>
           <tr><th scope="col">Item</th><th scope="col">Quantity</th><th scope="col">Unit price</th><th scope="col">Total</th></tr>
@@ -74,12 +92,14 @@ export function SelectionEditor(props: { selectionId: string; onDone: () => void
           {selection.items.map((item) => (
             <tr key={item.id}>
               <td>
-                <div className="name">{item.variant.name}</div>
-                <div className="sku">SKU {item.sku}{item.priceLocked ? ' · price-locked' : ''}</div>
+                <div className="name">{item.name}</div>
+                <div className="sku">{lineNote(item)}</div>
               </td>
               <td className="quantity">
                 <input
-                  type="number" min={1} aria-label={`Quantity of ${item.variant.name}`} defaultValue={item.quantity}
+                  type="number" min={1} max={item.capabilities.canIncrease ? undefined : item.quantity}
+                  disabled={!item.capabilities.canIncrease && !item.capabilities.canDecrease}
+                  aria-label={`Quantity of ${item.name}`} defaultValue={item.quantity}
                   onBlur={async (event) => {
                     const quantity = Number(event.target.value);
                     if (quantity === item.quantity) return;
@@ -87,10 +107,12 @@ export function SelectionEditor(props: { selectionId: string; onDone: () => void
                     setProblem(problemOf(Boolean(result.error), result.data?.updateSelectionItem, UNREACHABLE.server));
                   }}
                 />
-                <button type="button" className="remove" aria-label={`Remove ${item.variant.name}`} onClick={async () => {
-                  const result = await remove({ input: { selectionId: selection.id, itemId: item.id } });
-                  setProblem(problemOf(Boolean(result.error), result.data?.removeSelectionItem, UNREACHABLE.server));
-                }}>Remove</button>
+                {item.capabilities.canRemove ? (
+                  <button type="button" className="remove" aria-label={`Remove ${item.name}`} onClick={async () => {
+                    const result = await remove({ input: { selectionId: selection.id, itemId: item.id } });
+                    setProblem(problemOf(Boolean(result.error), result.data?.removeSelectionItem, UNREACHABLE.server));
+                  }}>Remove</button>
+                ) : null}
               </td>
               <td>{formatMoney(item.unitPrice.amount, item.unitPrice.currency)}</td>
               <td>{formatMoney(item.lineTotal.amount, item.lineTotal.currency)}</td>
@@ -117,11 +139,20 @@ export function SelectionEditor(props: { selectionId: string; onDone: () => void
         ))}
       </ul>
       {problem ? <p role="alert" className="problem">{problem}</p> : null}
+      <CustomLineForm selectionId={selection.id} currency={selection.currency} />
       <div className="actions">
         <button type="button" className="primary" onClick={() => setLinking(true)} disabled={selection.items.length === 0}>Link</button>
         <button type="button" onClick={props.onDone}>New selection</button>
       </div>
-      {linking ? <LinkDialog selectionId={selection.id} issued={issued} onIssued={setIssued} onClose={() => setLinking(false)} /> : null}
+      {linking ? <LinkDialog selectionId={selection.id} payOnce={Boolean(selection.relatedOrder)} issued={issued} onIssued={setIssued} onClose={() => setLinking(false)} /> : null}
     </section>
   );
+}
+
+/** Under a line's name: "SKU MUG · price-locked", or "Custom line · ref EXPRESS · no tax". */
+function lineNote(item: { kind: string; sku?: string | null; priceLocked: boolean; taxable: boolean }): string {
+  if (item.kind === 'CUSTOM') {
+    return ['Custom line', item.sku ? `ref ${item.sku}` : null, item.taxable ? null : 'no tax'].filter(Boolean).join(' · ');
+  }
+  return `SKU ${item.sku ?? ''}${item.priceLocked ? ' · price-locked' : ''}`;
 }

@@ -1,6 +1,7 @@
 // The admin dashboard at /admin: sign in with an admin key (kept in sessionStorage, or taken
 // from the #key=… link a first development start prints), then links live, and a selection
-// builder that issues links.
+// builder that issues links: for anyone, for a customer, or for an additional payment on an
+// earlier order.
 import { useMemo, useState } from 'react';
 import { Provider } from 'urql';
 import { adminClient } from '../client';
@@ -9,6 +10,7 @@ import { CustomersList } from '../components/CustomersList';
 import { LinksTable } from '../components/LinksTable';
 import { OrdersList } from '../components/OrdersList';
 import { SelectionBuilder } from '../components/SelectionBuilder';
+import type { RelatedOrder } from '../components/SelectionBuilder';
 import { SignIn } from '../components/SignIn';
 
 const KEY = 'linkcart:admin-key';
@@ -26,8 +28,14 @@ function initialKey(): string | null {
 export function Admin() {
   const [key, setKey] = useState(initialKey);
   const [tab, setTab] = useState<'links' | 'build' | 'customers' | 'orders'>('links');
-  const [customerEmail, setCustomerEmail] = useState('');
+  /** What a new selection starts with: a customer, or the earlier order it asks an additional payment for. */
+  const [preset, setPreset] = useState<{ customerEmail?: string; relatedOrder?: RelatedOrder }>({});
   const clients = useMemo(() => (key ? adminClient(key) : null), [key]);
+
+  const additionalPayment = (order: RelatedOrder) => {
+    setPreset({ relatedOrder: order });
+    setTab('build');
+  };
 
   if (!key || !clients) {
     return (
@@ -46,7 +54,7 @@ export function Admin() {
           <h1>Linkcart dashboard</h1>
           <nav aria-label="Dashboard">
             <button type="button" aria-pressed={tab === 'links'} onClick={() => setTab('links')}>Links</button>
-            <button type="button" aria-pressed={tab === 'build'} onClick={() => { setCustomerEmail(''); setTab('build'); }}>New selection</button>
+            <button type="button" aria-pressed={tab === 'build'} onClick={() => { setPreset({}); setTab('build'); }}>New selection</button>
             <button type="button" aria-pressed={tab === 'customers'} onClick={() => setTab('customers')}>Customers</button>
             <button type="button" aria-pressed={tab === 'orders'} onClick={() => setTab('orders')}>Orders</button>
             <button
@@ -63,9 +71,14 @@ export function Admin() {
         </header>
         <DemoCatalog onLoaded={() => setTab('build')} />
         {tab === 'links' ? <LinksTable sockets={clients.sockets} /> : null}
-        {tab === 'build' ? <SelectionBuilder customerEmail={customerEmail} /> : null}
-        {tab === 'customers' ? <CustomersList onCreateSelection={(email) => { setCustomerEmail(email); setTab('build'); }} /> : null}
-        {tab === 'orders' ? <OrdersList /> : null}
+        {tab === 'build' ? <SelectionBuilder {...preset} /> : null}
+        {tab === 'customers' ? (
+          <CustomersList
+            onCreateSelection={(email) => { setPreset({ customerEmail: email }); setTab('build'); }}
+            onAdditionalPayment={additionalPayment}
+          />
+        ) : null}
+        {tab === 'orders' ? <OrdersList onAdditionalPayment={additionalPayment} /> : null}
       </main>
     </Provider>
   );
