@@ -150,6 +150,7 @@ const ExtraSetCustomer = graphql(`
     setCustomer(input: $input) {
       __typename
       ... on Error { message code }
+      ... on ValidationError { path }
     }
   }
 `);
@@ -580,6 +581,25 @@ describe('a selection for an earlier order', () => {
     for (const id of [earlier.id, a.order.id, b.order.id]) expect(await readOrder(id, {})).toBeNull();
     expect(await readSelection(a.copyId, {})).toBeNull();
   });
+  it('keeps the earlier order\'s customer: setCustomer with another e-mail is refused and writes nothing, the same e-mail with new names is accepted', async () => {
+    const buyer = await claim(await issue(await cart({ catalog: [{ sku: 'MUG', quantity: 1 }] }, { customerEmail: 'dag@example.com' })));
+    const earlier = await placed(buyer.selection.id, buyer.headers);
+    const created = (await t.admin(ExtraCreate, { input: { marketCode: 'SE', pricelistCode: 'SEK', countryCode: 'SE', relatedOrderId: earlier.id } })).createSelection;
+    const selectionId = is(created, 'CreateSelectionSuccess').selection.id;
+    is(await addCustom(selectionId, { name: 'Gift wrap', unitPrice: '30.00' }), 'AddCustomSelectionItemSuccess');
+    const copy = await claim(await issue(selectionId));
+
+    for (const [id, headers] of [[selectionId, asAdmin], [copy.selection.id, copy.headers]] as const) {
+      const refused = await unchangedBy(async () => (await t.data(ExtraSetCustomer, { input: { selectionId: id, email: 'someone-else@example.com' } }, headers)).setCustomer);
+      expect(is(refused, 'ValidationError')).toMatchObject({ code: 'VALIDATION', path: ['input', 'email'] });
+    }
+    const renamed = { selectionId: copy.selection.id, email: 'DAG@example.com', firstName: 'Dag' };
+    is((await t.data(ExtraSetCustomer, { input: renamed }, copy.headers)).setCustomer, 'SetCustomerSuccess');
+    expect((await readSelection(copy.selection.id, copy.headers))!.customer).toMatchObject({ email: 'dag@example.com', firstName: 'Dag' });
+    const order = await placed(copy.selection.id, copy.headers);
+    expect((await readOrder(order.id))!.relatedOrder).toEqual({ id: earlier.id, number: earlier.number });
+  });
+
   it('an admin may place the order of such a selection directly: it points back to the earlier order too', async () => {
     const buyer = await claim(await issue(await cart({ catalog: [{ sku: 'MUG', quantity: 1 }] }, { customerEmail: 'cai@example.com' })));
     const earlier = await placed(buyer.selection.id, buyer.headers);
