@@ -173,7 +173,7 @@ const PlaceOrderBlocker = builder.enumType('PlaceOrderBlocker', {
 const SelectionCapabilities = builder.objectRef<ReturnType<typeof selectionCapabilities>>('SelectionCapabilities').implement({
   description: 'What the holder of a selection may do with it now.',
   fields: (t) => ({
-    canAddItems: t.exposeBoolean('canAddItems', { description: 'addSelectionItem is accepted: the selection is open and not locked.' }),
+    canAddItems: t.exposeBoolean('canAddItems', { description: 'addSelectionItem is accepted: the selection is open and not locked (an add is still refused past 500 lines, or 10,000 units on a line).' }),
     canChangeCountry: t.exposeBoolean('canChangeCountry', {
       description: 'setShippingCountry is accepted for another country: the selection is open and availableCountries has another shippable one.',
     }),

@@ -55,7 +55,7 @@ export function CustomerDetail(props: {
           <tbody>
             {orders.map((order) => (
               <tr key={order.id}>
-                <td>{order.number}{order.relatedOrder ? <div className="note">for {order.relatedOrder.number}</div> : null}</td>
+                <td className="order-number">{order.number}{order.relatedOrder ? <div className="note">for {order.relatedOrder.number}</div> : null}</td>
                 <td className="wide-only">{new Date(order.createdAt).toLocaleString()}</td>
                 <td className="wide-only">{order.link ? <code>{order.link.hash1}</code> : 'placed by an admin'}</td>
                 <td className="money">{formatMoney(order.totals.grandTotal.amount, order.totals.grandTotal.currency)}</td>
