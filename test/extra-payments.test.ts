@@ -534,6 +534,9 @@ describe('a selection for an earlier order', () => {
       supplementaryOrders: [],
     });
 
+    // The paid copy is closed; its own order does not make it LINK_USED as well.
+    expect((await readSelection(copy.selection.id, copy.headers))!.placeOrderBlockers).toEqual(['SELECTION_CLOSED']);
+
     // The second browser pays nothing: the link had its one order.
     const again = (await readSelection(second.selection.id, second.headers))!;
     expect(again.placeOrderBlockers).toEqual(['LINK_USED']);

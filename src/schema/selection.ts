@@ -5,8 +5,7 @@ import { db } from '../db/client.js';
 import { SelectionItemKind as SelectionItemKindValues, SelectionStatus as SelectionStatusValues } from '../generated/prisma/enums.js';
 import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from '../services/errors.js';
 import { computeTotals } from '../services/money.js';
-import { quotaReached } from '../services/link.js';
-import { placeOrderBlockers } from '../services/order.js';
+import { placeOrderBlockers, readinessOf } from '../services/order.js';
 import type { OrderReadiness } from '../services/order.js';
 import {
   addCustomSelectionItem, addSelectionItem, createSelection, customersMatching, lineCapabilities, removeSelectionItem,
@@ -97,7 +96,9 @@ export const SelectionItemKind = builder.enumType(SelectionItemKindValues, {
 const LineCapabilities = builder.objectRef<ReturnType<typeof lineCapabilities>>('LineCapabilities').implement({
   description: 'What the holder of a selection may do with one line now (the same rules the mutations enforce).',
   fields: (t) => ({
-    canIncrease: t.exposeBoolean('canIncrease', { description: 'updateSelectionItem may raise the quantity: the selection is open, not locked, and the line is not priceLocked nor at 10,000 units.' }),
+    canIncrease: t.exposeBoolean('canIncrease', {
+      description: `updateSelectionItem may raise the quantity: the selection is open, not locked, and the line is not priceLocked nor at ${LIMITS.lineQuantity.toLocaleString('en')} units.`,
+    }),
     canDecrease: t.exposeBoolean('canDecrease', { description: 'updateSelectionItem may lower the quantity: the selection is open, not locked, and the line has more than one unit.' }),
     canRemove: t.exposeBoolean('canRemove', { description: 'removeSelectionItem may remove the line: the selection is open and not locked.' }),
   }),
@@ -173,7 +174,9 @@ const PlaceOrderBlocker = builder.enumType('PlaceOrderBlocker', {
 const SelectionCapabilities = builder.objectRef<ReturnType<typeof selectionCapabilities>>('SelectionCapabilities').implement({
   description: 'What the holder of a selection may do with it now.',
   fields: (t) => ({
-    canAddItems: t.exposeBoolean('canAddItems', { description: 'addSelectionItem is accepted: the selection is open and not locked (an add is still refused past 500 lines, or 10,000 units on a line).' }),
+    canAddItems: t.exposeBoolean('canAddItems', {
+      description: `addSelectionItem is accepted: the selection is open and not locked (an add is still refused past ${LIMITS.selectionLines} lines, or ${LIMITS.lineQuantity.toLocaleString('en')} units on a line).`,
+    }),
     canChangeCountry: t.exposeBoolean('canChangeCountry', {
       description: 'setShippingCountry is accepted for another country: the selection is open and availableCountries has another shippable one.',
     }),
@@ -205,13 +208,8 @@ function readiness(
   },
   rated: ReadonlySet<string>,
 ): OrderReadiness {
-  return {
-    status: s.status,
-    lines: s._count.items,
-    hasCustomer: s.customerId !== null,
-    shippable: ships(s.market.countries, rated, s.countryCode),
-    linkQuotaReached: s.claim !== null && quotaReached(s.claim.link, s.claim.link._count.orders),
-  };
+  const link = s.claim && { maxOrders: s.claim.link.maxOrders, orders: s.claim.link._count.orders };
+  return readinessOf(s, s._count.items, ships(s.market.countries, rated, s.countryCode), link);
 }
 
 const ITEM_ORDER = [{ createdAt: 'asc' as const }, { id: 'asc' as const }];

@@ -59,15 +59,12 @@ interface LockedSelection {
  */
 export function ordersVisibleTo(caller: Caller): Prisma.OrderWhereInput {
   if (caller.kind === 'admin') return {};
-  return { sessionId: caller.kind === 'session' ? caller.sessionId : NO_SESSION };
+  return caller.kind === 'session' ? { sessionId: caller.sessionId } : { id: { in: [] } };
 }
 
 export function orderVisibleTo(caller: Caller, order: { sessionId: string | null }): boolean {
   return caller.kind === 'admin' || (caller.kind === 'session' && order.sessionId === caller.sessionId);
 }
-
-/** A session id no session has: anonymous callers see no order. */
-const NO_SESSION = '00000000-0000-0000-0000-000000000000';
 
 function checkKey(key: string): string {
   if (key.length === 0 || key.length > LIMITS.idempotencyKey || hasControlCharacters(key) || !isWellFormed(key)) {
@@ -137,6 +134,11 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   const shipping = await shippingOf(tx, selection.marketId, selection.pricelistId, selection.countryCode);
   const taxRule = await tx.taxRule.findUnique({ where: { countryCode: selection.countryCode }, select: { rate: true } });
 
+  const blocker = placeOrderBlockers(readinessOf(selection, items.length, shipping.shippingRate !== null, null))[0];
+  if (blocker) throw blockerError(blocker, selection, shipping.marketCode);
+  // placeOrderBlockers refused a selection with no customer.
+  const customer = { id: selection.customerId!, email: selection.customerEmail! };
+
   // Lock order, the same in every transaction that takes these locks: this selection, the
   // link's admin selection, the link, the stock rows (see link.ts). The link is locked before
   // the order row is written: that row's foreign key takes a share lock on the link, and two
@@ -146,24 +148,15 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
     select: { id: true, linkId: true, link: { select: { selectionId: true, maxOrders: true } } },
   });
   if (claim?.link.selectionId) await tx.$queryRaw`SELECT id FROM "Selection" WHERE id = ${claim.link.selectionId}::uuid FOR UPDATE`;
-  const link = claim ? (await tx.$queryRaw<LockedLink[]>`
-    SELECT id, status::text AS status, "selectionId" FROM "ShareableLink" WHERE id = ${claim.linkId}::uuid FOR UPDATE`)[0]! : null;
-  // Under the link's lock, every order of the link that will ever precede this one is committed.
-  const linkOrders = claim && claim.link.maxOrders !== null ? await tx.order.count({ where: { linkId: claim.linkId } }) : 0;
-
-  const blocker = placeOrderBlockers({
-    status: selection.status,
-    lines: items.length,
-    hasCustomer: selection.customerId !== null && selection.customerEmail !== null,
-    shippable: shipping.shippingRate !== null,
-    linkQuotaReached: claim !== null && quotaReached(claim.link, linkOrders),
-  })[0];
-  if (blocker) throw blockerError(blocker, selection, shipping.marketCode);
-  // placeOrderBlockers refused a selection with no customer.
-  const customer = { id: selection.customerId!, email: selection.customerEmail! };
-
-  // Before the stock: what follows the stock check holds its rows, so it is kept short.
-  await tx.selection.update({ where: { id: selection.id }, data: { status: 'ORDERED' } });
+  // From here on buyers of this link or these SKUs wait for this one: one statement marks the
+  // selection ordered and locks the link, and the stock follows.
+  const link = claim ? await lockLinkMarkingOrdered(tx, claim.linkId, selection.id) : null;
+  if (!claim) await tx.selection.update({ where: { id: selection.id }, data: { status: 'ORDERED' } });
+  // The quota is counted in a statement of its own, after the lock: a statement's snapshot is
+  // taken when it starts, so one that waited for the lock would not see the order that held it.
+  if (claim && claim.link.maxOrders !== null && quotaReached(claim.link, await tx.order.count({ where: { linkId: claim.linkId } }))) {
+    throw blockerError('LINK_USED', selection, shipping.marketCode);
+  }
   await takeStock(tx, items, shipping.warehouseIds);
 
   const totals = computeTotals({
@@ -300,6 +293,14 @@ async function settleLink(tx: Tx, link: LockedLink, claimId: string, orderId: st
   return events;
 }
 
+/** Marks the selection ORDERED and locks the link it was claimed from, in one round trip. */
+async function lockLinkMarkingOrdered(tx: Tx, linkId: string, selectionId: string): Promise<LockedLink> {
+  const rows = await tx.$queryRaw<LockedLink[]>`
+    WITH ordered AS (UPDATE "Selection" SET status = 'ORDERED', "updatedAt" = now() WHERE id = ${selectionId}::uuid)
+    SELECT id, status::text AS status, "selectionId" FROM "ShareableLink" WHERE id = ${linkId}::uuid FOR UPDATE`;
+  return rows[0]!;
+}
+
 export type PlaceOrderBlocker = 'SELECTION_CLOSED' | 'SELECTION_EMPTY' | 'CUSTOMER_MISSING' | 'SHIPPING_UNAVAILABLE' | 'LINK_USED';
 
 /** What decides whether a selection can be ordered now, stock aside. */
@@ -314,17 +315,39 @@ export interface OrderReadiness {
 }
 
 /**
+ * The facts placeOrderBlockers reads, from a selection, its number of lines, whether ships()
+ * holds for its country, and the link it was claimed from (its maxOrders, and the orders of
+ * all its claims) or null.
+ */
+export function readinessOf(
+  selection: { status: string; customerId: string | null },
+  lines: number,
+  shippable: boolean,
+  link: { maxOrders: number | null; orders: number } | null,
+): OrderReadiness {
+  return {
+    status: selection.status,
+    lines,
+    hasCustomer: selection.customerId !== null,
+    shippable,
+    linkQuotaReached: link !== null && quotaReached(link, link.orders),
+  };
+}
+
+/**
  * The rule of ordering: why placeOrder would refuse this selection now, in the order it checks
  * (empty when it would place the order, stock permitting). placeOrder throws the first;
- * `Selection.placeOrderBlockers` shows them all.
+ * `Selection.placeOrderBlockers` shows them all. A closed selection is not also LINK_USED: the
+ * orders that used up its link may include its own.
  */
 export function placeOrderBlockers(state: OrderReadiness): PlaceOrderBlocker[] {
   const blockers: PlaceOrderBlocker[] = [];
-  if (changeRefusal({ status: state.status, locked: false }, false)) blockers.push('SELECTION_CLOSED');
+  const closed = changeRefusal({ status: state.status, locked: false }, false) !== null;
+  if (closed) blockers.push('SELECTION_CLOSED');
   if (state.lines === 0) blockers.push('SELECTION_EMPTY');
   if (!state.hasCustomer) blockers.push('CUSTOMER_MISSING');
   if (!state.shippable) blockers.push('SHIPPING_UNAVAILABLE');
-  if (state.linkQuotaReached) blockers.push('LINK_USED');
+  if (state.linkQuotaReached && !closed) blockers.push('LINK_USED');
   return blockers;
 }
 

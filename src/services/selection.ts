@@ -6,7 +6,7 @@ import { db } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from './errors.js';
 import { parseMoney } from './money.js';
-import { LIMITS, checkCode, checkCountry, checkEmail, checkQuantity, checkText, isUuid } from './validate.js';
+import { LIMITS, checkCode, checkCountry, checkEmail, checkQuantity, checkText, isUuid, quantityProblem } from './validate.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -50,19 +50,17 @@ export function changeRefusal(selection: SelectionState, changesItems: boolean):
 }
 
 /**
- * The rule of a line's quantity: a change of items (changeRefusal), 1 to LIMITS.lineQuantity
- * units, and never more units on a priceLocked line (custom lines are always priceLocked).
+ * The rule of a line's quantity: 1 to LIMITS.lineQuantity units, a change of items
+ * (changeRefusal), and never more units on a priceLocked line (custom lines are always
+ * priceLocked).
  */
 export function quantityRefusal(
   selection: SelectionState,
   line: { quantity: number; priceLocked: boolean },
   quantity: number,
 ): SelectionStateFailed | ValidationFailed | null {
-  const refusal = changeRefusal(selection, true);
+  const refusal = quantityProblem(quantity, ['input', 'quantity'], 1, LIMITS.lineQuantity) ?? changeRefusal(selection, true);
   if (refusal) return refusal;
-  if (!Number.isInteger(quantity) || quantity < 1 || quantity > LIMITS.lineQuantity) {
-    return new ValidationFailed(`Must be a whole number from 1 to ${LIMITS.lineQuantity}`, ['input', 'quantity']);
-  }
   if (quantity > line.quantity && line.priceLocked) {
     return new SelectionStateFailed('PRICE_LOCKED', 'This line has a custom price: its quantity cannot be increased');
   }
@@ -168,7 +166,7 @@ export async function requireShipping(
  */
 function checkRelatedCustomer(related: { customerEmail: string }, email: string, path: string[]): void {
   if (email !== related.customerEmail) {
-    throw new ValidationFailed(`This selection is an additional payment for an earlier order: its customer is that order's (${related.customerEmail})`, path);
+    throw new ValidationFailed('This selection is an additional payment for an earlier order: its customer is that order\'s', path);
   }
 }
 
@@ -265,7 +263,7 @@ export async function addSelectionItem(caller: Caller, input: AddSelectionItemIn
 
     if (input.unitPrice != null) {
       const unitPrice = parseMoney(input.unitPrice, selection.currency, ['input', 'unitPrice']);
-      await checkLineCount(tx, selection.id);
+      await checkLineCount(tx, selection.id, ['input', 'sku']);
       const item = await tx.selectionItem.create({
         data: { selectionId: selection.id, variantId: variant.id, quantity: input.quantity, unitPrice, priceLocked: true },
         select: { id: true },
@@ -289,7 +287,7 @@ export async function addSelectionItem(caller: Caller, input: AddSelectionItemIn
       await tx.selectionItem.update({ where: { id: existing.id }, data: { quantity } });
       return { selectionId: selection.id, itemId: existing.id };
     }
-    await checkLineCount(tx, selection.id);
+    await checkLineCount(tx, selection.id, ['input', 'sku']);
     const item = await tx.selectionItem.create({
       data: { selectionId: selection.id, variantId: variant.id, quantity: input.quantity, unitPrice: price.amount },
       select: { id: true },
@@ -326,7 +324,7 @@ export async function addCustomSelectionItem(caller: Caller, input: AddCustomSel
   return db().$transaction(async (tx) => {
     const selection = await lockForChange(tx, caller, input.selectionId, true);
     const unitPrice = customPrice(input.unitPrice, selection.currency, ['input', 'unitPrice']);
-    await checkLineCount(tx, selection.id);
+    await checkLineCount(tx, selection.id, ['input', 'selectionId']);
     const item = await tx.selectionItem.create({
       data: { selectionId: selection.id, kind: 'CUSTOM', name, sku, taxable: input.taxable, quantity: input.quantity, unitPrice, priceLocked: true },
       select: { id: true },
@@ -335,9 +333,10 @@ export async function addCustomSelectionItem(caller: Caller, input: AddCustomSel
   }, transactionOptions);
 }
 
-async function checkLineCount(tx: Tx, selectionId: string) {
+/** Refuses a new line on a full selection, naming `path` (the input that asked for the line). */
+async function checkLineCount(tx: Tx, selectionId: string, path: string[]) {
   const lines = await tx.selectionItem.count({ where: { selectionId } });
-  if (lines >= LIMITS.selectionLines) throw new ValidationFailed(`A selection holds at most ${LIMITS.selectionLines} lines`, ['input', 'sku']);
+  if (lines >= LIMITS.selectionLines) throw new ValidationFailed(`A selection holds at most ${LIMITS.selectionLines} lines`, path);
 }
 
 async function lockedItem(tx: Tx, selectionId: string, itemId: string) {
@@ -359,6 +358,7 @@ export interface UpdateSelectionItemInput {
 export async function updateSelectionItem(caller: Caller, input: UpdateSelectionItemInput): Promise<{ selectionId: string; itemId: string }> {
   if (input.unitPrice != null && caller.kind !== 'admin') throw new Forbidden('Only admins may set a unit price');
   if (input.quantity == null && input.unitPrice == null) throw new ValidationFailed('Give a quantity, a unitPrice or both', ['input']);
+  // The range is input: refused before any row is locked, as quantityRefusal (the rule) would first.
   if (input.quantity != null) checkQuantity(input.quantity, ['input', 'quantity'], 1, LIMITS.lineQuantity);
   return db().$transaction(async (tx) => {
     const selection = await lockForChange(tx, caller, input.selectionId, true);

@@ -96,10 +96,14 @@ export function checkEmail(value: string, path: string[]): string {
   return email;
 }
 
+/** Why a quantity is not a whole number from min to max, or null. */
+export function quantityProblem(value: number, path: string[], min: number, max: number): ValidationFailed | null {
+  return Number.isInteger(value) && value >= min && value <= max ? null : new ValidationFailed(`Must be a whole number from ${min} to ${max}`, path);
+}
+
 export function checkQuantity(value: number, path: string[], min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationFailed(`Must be a whole number from ${min} to ${max}`, path);
-  }
+  const problem = quantityProblem(value, path, min, max);
+  if (problem) throw problem;
   return value;
 }
 
