@@ -1,6 +1,8 @@
-// The pages' small pure modules (web/src): money formatting and the sentences for typed errors.
+// The pages' small pure modules (web/src): money formatting, the sentences for typed errors and
+// the note under a selection line.
 import { describe, expect, it } from 'vitest';
 import { UNREACHABLE, blockerSentence, placeOrderSentence, problemOf, sentenceFor } from '../web/src/errors.js';
+import { lineNote } from '../web/src/lines.js';
 import { decimalInput, formatMoney } from '../web/src/money.js';
 
 /** Intl separates with no-break spaces; the tests write ordinary ones. */
@@ -75,6 +77,25 @@ describe('blockerSentence', () => {
     expect(blockerSentence('SELECTION_CLOSED')).toBe('This order has already been placed.');
     expect(blockerSentence('SHIPPING_UNAVAILABLE')).toBe('We do not deliver to the chosen country: choose another one to continue.');
     expect(blockerSentence('LINK_USED')).toBe('This payment link has already been paid: it cannot be paid again.');
+  });
+});
+
+describe('lineNote', () => {
+  const catalog = { kind: 'CATALOG', sku: 'MUG', priceLocked: false, taxable: true };
+  const custom = { kind: 'CUSTOM', sku: 'WRAP', priceLocked: true, taxable: false };
+
+  it('gives a catalog line\'s SKU, and a locked price in the reader\'s words', () => {
+    expect(lineNote(catalog, 'customer')).toBe('SKU MUG');
+    expect(lineNote(catalog, 'admin')).toBe('SKU MUG');
+    expect(lineNote({ ...catalog, priceLocked: true }, 'customer')).toBe('SKU MUG · special price');
+    expect(lineNote({ ...catalog, priceLocked: true }, 'admin')).toBe('SKU MUG · price-locked');
+  });
+
+  it('calls a custom line a charge for the customer and a custom line for the admin, with its reference and whether it is taxed', () => {
+    expect(lineNote(custom, 'customer')).toBe('Custom charge · ref WRAP · no tax');
+    expect(lineNote(custom, 'admin')).toBe('Custom line · ref WRAP · no tax');
+    expect(lineNote({ ...custom, sku: null, taxable: true }, 'customer')).toBe('Custom charge');
+    expect(lineNote({ ...custom, sku: undefined, taxable: true }, 'admin')).toBe('Custom line');
   });
 });
 

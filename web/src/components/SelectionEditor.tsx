@@ -3,6 +3,7 @@ import type { FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import { UNREACHABLE, problemOf } from '../errors';
+import { lineNote } from '../lines';
 import { decimalInput, formatMoney } from '../money';
 import { CustomLineForm } from './CustomLineForm';
 import { LinkDialog } from './LinkDialog';
@@ -93,7 +94,7 @@ export function SelectionEditor(props: { selectionId: string; onDone: () => void
             <tr key={item.id}>
               <td>
                 <div className="name">{item.name}</div>
-                <div className="sku">{lineNote(item)}</div>
+                <div className="sku">{lineNote(item, 'admin')}</div>
               </td>
               <td className="quantity">
                 <input
@@ -147,12 +148,4 @@ export function SelectionEditor(props: { selectionId: string; onDone: () => void
       {linking ? <LinkDialog selectionId={selection.id} payOnce={Boolean(selection.relatedOrder)} issued={issued} onIssued={setIssued} onClose={() => setLinking(false)} /> : null}
     </section>
   );
-}
-
-/** Under a line's name: "SKU MUG · price-locked", or "Custom line · ref EXPRESS · no tax". */
-function lineNote(item: { kind: string; sku?: string | null; priceLocked: boolean; taxable: boolean }): string {
-  if (item.kind === 'CUSTOM') {
-    return ['Custom line', item.sku ? `ref ${item.sku}` : null, item.taxable ? null : 'no tax'].filter(Boolean).join(' · ');
-  }
-  return `SKU ${item.sku ?? ''}${item.priceLocked ? ' · price-locked' : ''}`;
 }

@@ -3,6 +3,7 @@ import { useMutation } from 'urql';
 import { graphql, useFragment } from '../gql';
 import type { FragmentType } from '../gql';
 import { UNREACHABLE, problemOf } from '../errors';
+import { lineNote } from '../lines';
 import { formatMoney } from '../money';
 
 export const SelectionLinesFragment = graphql(`
@@ -78,7 +79,7 @@ export function SelectionLines(props: { selection: FragmentType<typeof Selection
             <tr key={item.id}>
               <td className="item">
                 <div className="name">{item.name}</div>
-                <div className="sku">{lineNote(item)}</div>
+                <div className="sku">{lineNote(item, 'customer')}</div>
                 <div className="unit">{formatMoney(item.unitPrice.amount, item.unitPrice.currency)} each</div>
                 {problems[item.id] ? <p role="alert" className="problem">{problems[item.id]}</p> : null}
               </td>
@@ -105,12 +106,4 @@ export function SelectionLines(props: { selection: FragmentType<typeof Selection
       </tbody>
     </table>
   );
-}
-
-/** Under a line's name: "SKU TEE-S · special price", or "Custom charge · ref EXP-1 · no tax". */
-function lineNote(item: { kind: string; sku?: string | null; priceLocked: boolean; taxable: boolean }): string {
-  if (item.kind === 'CUSTOM') {
-    return ['Custom charge', item.sku ? `ref ${item.sku}` : null, item.taxable ? null : 'no tax'].filter(Boolean).join(' · ');
-  }
-  return `SKU ${item.sku ?? ''}${item.priceLocked ? ' · special price' : ''}`;
 }
