@@ -1,9 +1,10 @@
 // The admin dashboard in a real browser, beside a customer: the admin signs in, builds a
-// selection with a custom-priced line, issues a locked link without shipping through the
-// dialog and copies its URL; the customer buys through it; the admin's links table shows the
+// selection with a custom-priced line (a refused quantity shown beside it), issues a locked
+// link without shipping through the dialog and copies its URL; the customer buys through it; the admin's links table shows the
 // claim and the purchase live, without a reload; an admin asks an additional payment for an
 // earlier order (a custom line, a pay-once link) that one customer pays and an earlier copy
-// cannot. One browser context per person.
+// cannot, after which the selection's editor offers nothing more to add. One browser context
+// per person.
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Browser } from 'playwright-core';
@@ -61,11 +62,31 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
     await admin.getByRole('button', { name: 'Create selection' }).click();
 
     await admin.getByLabel('Find a variant').fill('mug');
+    await admin.getByLabel('Quantity of Mug to add').fill('2');
     await admin.getByLabel('Special unit price for Mug').fill('50.00');
     await admin.getByRole('form', { name: 'Add Mug' }).getByRole('button', { name: 'Add' }).click();
     const lines = admin.getByRole('table', { name: 'Lines' });
     await lines.getByText('SKU MUG · price-locked').waitFor();
-    await lines.getByText('SEK 50.00').first().waitFor();
+    await lines.getByText('SEK 100.00').waitFor();
+    // A price-locked line cannot grow: the refusal is shown beside that line, and its field goes back.
+    const mug = lines.getByRole('row').filter({ hasText: 'SKU MUG' });
+    const quantity = mug.getByLabel('Quantity of Mug', { exact: true });
+    await quantity.fill('3');
+    await quantity.blur();
+    await mug.getByRole('alert').getByText('This line has a special price: its quantity cannot be increased.').waitFor();
+    await expect.poll(() => quantity.inputValue()).toBe('2');
+    expect(await quantity.getAttribute('aria-invalid')).toBe('true');
+    // At phone width the editor, with the refusal beside its line, fits the screen.
+    await admin.setViewportSize({ width: 375, height: 740 });
+    expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await admin.screenshot({ path: `${SCREENSHOTS}/admin-selection-phone.png`, fullPage: true });
+    await admin.setViewportSize({ width: 1280, height: 720 });
+    // Fewer is accepted: the line's refusal goes.
+    await quantity.fill('1');
+    await quantity.blur();
+    // Its unit price and its total: 1 × 50.00.
+    await expect.poll(() => mug.getByRole('cell', { name: 'SEK 50.00', exact: true }).count()).toBe(2);
+    expect(await mug.getByRole('alert').count()).toBe(0);
     await admin.screenshot({ path: `${SCREENSHOTS}/admin-selection.png`, fullPage: true });
 
     await admin.getByRole('button', { name: 'Link', exact: true }).click();
@@ -209,8 +230,14 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
     await expect.poll(() => earlyPlace.getByRole('button', { name: 'Place order' }).isDisabled()).toBe(true);
     await early.screenshot({ path: `${SCREENSHOTS}/checkout-additional-payment-paid.png`, fullPage: true });
 
-    // The orders: the new one is for the earlier one, which lists it as an additional payment.
+    // Bought through its link, the admin's selection is closed: its editor offers nothing to add, and says why.
     await admin.getByRole('dialog', { name: 'Share a link' }).getByRole('button', { name: 'Close' }).click();
+    await editor.getByText('Nothing more can be added: this selection is closed (bought through its link, or deleted). Start a new selection to sell more.').waitFor();
+    expect(await editor.getByRole('form', { name: 'Add a custom line' }).count()).toBe(0);
+    expect(await editor.getByLabel('Find a variant').count()).toBe(0);
+    await admin.screenshot({ path: `${SCREENSHOTS}/admin-selection-closed.png`, fullPage: true });
+
+    // The orders: the new one is for the earlier one, which lists it as an additional payment.
     await admin.getByRole('button', { name: 'Orders', exact: true }).click();
     const orders = admin.getByRole('table', { name: 'Orders table' });
     await orders.getByRole('row').filter({ hasText: paid }).getByText(`for ${earlier}`).waitFor();
