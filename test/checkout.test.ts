@@ -2,8 +2,9 @@
 // opens the URL the admin sent, sees the copy, buys; a reload shows the same claim; a later
 // visitor is told the link was used; of two early claimants with stock for one, the second is
 // told what is out of stock; a custom line is shown by its name and cannot grow, "Place order"
-// says what it waits for, and an earlier copy of a pay-once link is told it was paid. Each
-// person is a browser context of their own.
+// says what it waits for, and an earlier copy of a pay-once link is told it was paid; an order
+// the shop no longer ships to its country asks for another country while one can be chosen,
+// else to contact the shop. Each person is a browser context of their own.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
@@ -46,9 +47,9 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
   /** A link to a selection with the given lines (and custom lines); its checkout URL on this server. */
   async function link(
     lines: { sku: string; quantity: number; unitPrice?: string }[],
-    options: { custom?: CustomLine[]; maxOrders?: number } = {},
+    options: { custom?: CustomLine[]; maxOrders?: number; market?: { marketCode: string; countryCode: string } } = {},
   ): Promise<{ url: string; id: string }> {
-    const selectionId = await createSelection(t);
+    const selectionId = await createSelection(t, options.market);
     for (const line of lines) is((await t.admin(AddItem, { input: { selectionId, ...line } })).addSelectionItem, 'AddSelectionItemSuccess');
     for (const line of options.custom ?? []) {
       is((await t.admin(AddCustomLine, { input: { selectionId, ...line } })).addCustomSelectionItem, 'AddCustomSelectionItemSuccess');
@@ -191,6 +192,42 @@ describe.runIf(hasBrowser)('the checkout page of a link', () => {
     await earlyPlace.getByText('This payment link has already been paid: it cannot be paid again.').waitFor();
     expect(await earlyPlace.getByRole('button', { name: 'Place order' }).isDisabled()).toBe(true);
     await early.screenshot({ path: `${SCREENSHOTS}/checkout-paid-once.png`, fullPage: true });
+    expect(crowd.errors).toEqual([]);
+  });
+
+  it('asks for another country when the shop stops shipping to the order\'s, and to contact the shop when no other is left', async () => {
+    // A market of its own, so that the rates removed below are no other test's.
+    const { importCatalog } = await t.admin(ImportCatalog, { input: {
+      markets: [{ code: 'NA', name: 'North Atlantic', countries: ['IS', 'FO'], warehouseCodes: ['W1'] }],
+      shipping: [
+        { marketCode: 'NA', pricelistCode: 'SEK', countryCode: 'IS', amount: '150.00' },
+        { marketCode: 'NA', pricelistCode: 'SEK', countryCode: 'FO', amount: '200.00' },
+      ],
+      taxRules: [{ countryCode: 'IS', rate: '24' }, { countryCode: 'FO', rate: '25' }],
+    } });
+    expect(importCatalog.__typename).toBe('ImportCatalogSuccess');
+    const { url } = await link([{ sku: 'MUG', quantity: 1 }], { market: { marketCode: 'NA', countryCode: 'IS' } });
+    const page = await person();
+    await page.goto(url);
+    await page.getByRole('table', { name: 'Items' }).getByText('Mug', { exact: true }).waitFor();
+    const place = page.getByRole('region', { name: 'Place order' });
+    await place.getByText('Enter your e-mail address and save your details to continue.').waitFor();
+
+    // The shop stops shipping to Iceland: the Faroe Islands can still be chosen.
+    await db().shippingRate.deleteMany({ where: { countryCode: 'IS' } });
+    await page.reload();
+    await place.getByText('We do not deliver to the chosen country: choose another one to continue.').waitFor();
+    expect(await page.getByLabel('Ship to').getByRole('option', { name: 'Iceland (no delivery)' }).isDisabled()).toBe(true);
+
+    // And to the Faroe Islands: no country is left to choose, so the page says to contact the shop.
+    await db().shippingRate.deleteMany({ where: { countryCode: 'FO' } });
+    await page.reload();
+    await place.getByText('This order cannot be shipped to this country: contact the shop.').waitFor();
+    await page.getByText('Cannot be shipped to Iceland').waitFor();
+    expect(await page.getByLabel('Ship to').count()).toBe(0);
+    expect(await place.getByText(/choose another/).count()).toBe(0);
+    expect(await place.getByRole('button', { name: 'Place order' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: `${SCREENSHOTS}/checkout-no-shipping.png`, fullPage: true });
     expect(crowd.errors).toEqual([]);
   });
 });

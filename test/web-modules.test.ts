@@ -71,12 +71,18 @@ describe('problemOf', () => {
 });
 
 describe('blockerSentence', () => {
+  const changeable = { canChangeCountry: true };
   it('says, for each reason "Place order" cannot be pressed, what the customer can do', () => {
-    expect(blockerSentence('CUSTOMER_MISSING')).toBe('Enter your e-mail address and save your details to continue.');
-    expect(blockerSentence('SELECTION_EMPTY')).toBe('Your order is empty: add a product to continue.');
-    expect(blockerSentence('SELECTION_CLOSED')).toBe('This order has already been placed.');
-    expect(blockerSentence('SHIPPING_UNAVAILABLE')).toBe('We do not deliver to the chosen country: choose another one to continue.');
-    expect(blockerSentence('LINK_USED')).toBe('This payment link has already been paid: it cannot be paid again.');
+    expect(blockerSentence('CUSTOMER_MISSING', changeable)).toBe('Enter your e-mail address and save your details to continue.');
+    expect(blockerSentence('SELECTION_EMPTY', changeable)).toBe('Your order is empty: add a product to continue.');
+    expect(blockerSentence('SELECTION_CLOSED', changeable)).toBe('This order has already been placed.');
+    expect(blockerSentence('SHIPPING_UNAVAILABLE', changeable)).toBe('We do not deliver to the chosen country: choose another one to continue.');
+    expect(blockerSentence('LINK_USED', changeable)).toBe('This payment link has already been paid: it cannot be paid again.');
+  });
+
+  it('asks for another country only when one can be chosen, and otherwise to contact the shop', () => {
+    expect(blockerSentence('SHIPPING_UNAVAILABLE', { canChangeCountry: false })).toBe('This order cannot be shipped to this country: contact the shop.');
+    expect(blockerSentence('CUSTOMER_MISSING', { canChangeCountry: false })).toBe('Enter your e-mail address and save your details to continue.');
   });
 });
 

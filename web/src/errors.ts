@@ -41,21 +41,32 @@ export function sentenceFor(error: ApiError): string {
   return SENTENCES[error.code]?.(error) ?? error.message;
 }
 
+/** A pay-once link's LINK_USED, as a blocker and as placeOrder's refusal. */
+const LINK_PAID = 'This payment link has already been paid: it cannot be paid again.';
+
+/** What a blocker's sentence depends on besides the blocker: the selection's capabilities. */
+export interface BlockerContext {
+  /** `Selection.capabilities.canChangeCountry`: another country the order can be shipped to may be chosen. */
+  canChangeCountry: boolean;
+}
+
 /**
  * Why "Place order" cannot be pressed now: one sentence per entry of the selection's
  * placeOrderBlockers, each saying what the customer can do about it, if anything.
  */
-const BLOCKERS: Record<PlaceOrderBlocker, string> = {
-  SELECTION_EMPTY: 'Your order is empty: add a product to continue.',
-  SELECTION_CLOSED: 'This order has already been placed.',
-  CUSTOMER_MISSING: 'Enter your e-mail address and save your details to continue.',
-  SHIPPING_UNAVAILABLE: 'We do not deliver to the chosen country: choose another one to continue.',
-  LINK_USED: 'This payment link has already been paid: it cannot be paid again.',
+const BLOCKERS: Record<PlaceOrderBlocker, (context: BlockerContext) => string> = {
+  SELECTION_EMPTY: () => 'Your order is empty: add a product to continue.',
+  SELECTION_CLOSED: () => 'This order has already been placed.',
+  CUSTOMER_MISSING: () => 'Enter your e-mail address and save your details to continue.',
+  SHIPPING_UNAVAILABLE: (context) => context.canChangeCountry
+    ? 'We do not deliver to the chosen country: choose another one to continue.'
+    : 'This order cannot be shipped to this country: contact the shop.',
+  LINK_USED: () => LINK_PAID,
 };
 
 /** The sentence for one of `Selection.placeOrderBlockers`. */
-export function blockerSentence(blocker: PlaceOrderBlocker): string {
-  return BLOCKERS[blocker];
+export function blockerSentence(blocker: PlaceOrderBlocker, context: BlockerContext): string {
+  return BLOCKERS[blocker](context);
 }
 
 /**
@@ -63,7 +74,7 @@ export function blockerSentence(blocker: PlaceOrderBlocker): string {
  * allows (a pay-once link someone already paid), not that a new visitor came too late.
  */
 export function placeOrderSentence(error: ApiError): string {
-  return error.code === 'LINK_USED' ? BLOCKERS.LINK_USED : sentenceFor(error);
+  return error.code === 'LINK_USED' ? LINK_PAID : sentenceFor(error);
 }
 
 /** What a page says when a request got no answer at all: the storefront's shop, the dashboard's server. */

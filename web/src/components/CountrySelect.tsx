@@ -28,7 +28,8 @@ const regionNames = new Intl.DisplayNames(undefined, { type: 'region' });
 
 /**
  * The shipping country: a choice of the market's countries (those the API cannot ship to
- * disabled) when the API says it may change, else just the country.
+ * disabled) when the API says it may change, else just the country, and whether the order can
+ * be shipped there (when it cannot, "Place order" says to contact the shop).
  */
 export function CountrySelect(props: { selection: FragmentType<typeof CountrySelectFragment> }) {
   const selection = useFragment(CountrySelectFragment, props.selection);
@@ -42,9 +43,10 @@ export function CountrySelect(props: { selection: FragmentType<typeof CountrySel
 
   const name = (code: string) => regionNames.of(code) ?? code;
   if (!selection.capabilities.canChangeCountry) {
+    const shippable = selection.availableCountries.find((country) => country.code === selection.countryCode)?.shippable ?? true;
     return (
       <section className="country">
-        <p>Ships to <strong>{name(selection.countryCode)}</strong></p>
+        <p>{shippable ? 'Ships to' : 'Cannot be shipped to'} <strong>{name(selection.countryCode)}</strong></p>
       </section>
     );
   }

@@ -8,7 +8,7 @@ import { blockerSentence, placeOrderSentence } from '../errors';
 export const PlaceOrderFragment = graphql(`
   fragment PlaceOrder_selection on Selection {
     id
-    capabilities { canPlaceOrder }
+    capabilities { canPlaceOrder canChangeCountry }
     placeOrderBlockers
   }
 `);
@@ -56,7 +56,7 @@ export function PlaceOrder(props: { selection: FragmentType<typeof PlaceOrderFra
     }
   };
 
-  const blockers = selection.placeOrderBlockers.map(blockerSentence);
+  const blockers = selection.placeOrderBlockers.map((blocker) => blockerSentence(blocker, selection.capabilities));
   return (
     <section className="place" aria-label="Place order">
       <button type="button" className="primary" onClick={submit} disabled={state.fetching || !selection.capabilities.canPlaceOrder}>
