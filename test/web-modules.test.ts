@@ -1,7 +1,7 @@
 // The pages' small pure modules (web/src): money formatting, the sentences for typed errors and
 // the note under a selection line.
 import { describe, expect, it } from 'vitest';
-import { UNREACHABLE, blockerSentence, placeOrderSentence, problemOf, sentenceFor } from '../web/src/errors.js';
+import { UNREACHABLE, blockerOf, blockerSentence, placeOrderSentence, problemOf, sentenceFor } from '../web/src/errors.js';
 import { lineNote } from '../web/src/lines.js';
 import { decimalInput, formatMoney } from '../web/src/money.js';
 
@@ -83,6 +83,16 @@ describe('blockerSentence', () => {
   it('asks for another country only when one can be chosen, and otherwise to contact the shop', () => {
     expect(blockerSentence('SHIPPING_UNAVAILABLE', { canChangeCountry: false })).toBe('This order cannot be shipped to this country: contact the shop.');
     expect(blockerSentence('CUSTOMER_MISSING', { canChangeCountry: false })).toBe('Enter your e-mail address and save your details to continue.');
+  });
+});
+
+describe('blockerOf', () => {
+  it('is the blocker a placeOrder refusal stands for, by its code', () => {
+    for (const code of ['SELECTION_EMPTY', 'SELECTION_CLOSED', 'SHIPPING_UNAVAILABLE', 'LINK_USED'] as const) expect(blockerOf(code)).toBe(code);
+  });
+
+  it('is null for a refusal that is no blocker: out of stock, and VALIDATION (how placeOrder refuses a missing customer)', () => {
+    for (const code of ['OUT_OF_STOCK', 'VALIDATION', 'CUSTOMER_MISSING', 'toString', '']) expect(blockerOf(code), code).toBeNull();
   });
 });
 

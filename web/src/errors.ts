@@ -69,6 +69,18 @@ export function blockerSentence(blocker: PlaceOrderBlocker, context: BlockerCont
   return BLOCKERS[blocker](context);
 }
 
+/** The blockers placeOrder refuses with a code of the same name. */
+const REFUSED_AS: readonly PlaceOrderBlocker[] = ['SELECTION_EMPTY', 'SELECTION_CLOSED', 'SHIPPING_UNAVAILABLE', 'LINK_USED'];
+
+/**
+ * The blocker a placeOrder refusal is, by its code (SELECTION_EMPTY, SELECTION_CLOSED,
+ * SHIPPING_UNAVAILABLE, LINK_USED); null for any other (OUT_OF_STOCK, or VALIDATION, which is
+ * how placeOrder refuses CUSTOMER_MISSING).
+ */
+export function blockerOf(code: string): PlaceOrderBlocker | null {
+  return REFUSED_AS.find((blocker) => blocker === code) ?? null;
+}
+
 /**
  * The sentence for placeOrder's refusal. LINK_USED there means the link had all the orders it
  * allows (a pay-once link someone already paid), not that a new visitor came too late.

@@ -3,7 +3,8 @@ import { useMutation } from 'urql';
 import { graphql, useFragment } from '../gql';
 import type { FragmentType } from '../gql';
 import type { ApiError } from '../errors';
-import { blockerSentence, placeOrderSentence } from '../errors';
+import { blockerOf, blockerSentence, placeOrderSentence } from '../errors';
+import type { PlaceOrderBlocker } from '../gql/graphql';
 
 export const PlaceOrderFragment = graphql(`
   fragment PlaceOrder_selection on Selection {
@@ -35,7 +36,8 @@ export function PlaceOrder(props: { selection: FragmentType<typeof PlaceOrderFra
   const selection = useFragment(PlaceOrderFragment, props.selection);
   const [state, place] = useMutation(Place);
   const attempt = useRef<string | null>(null);
-  const [problem, setProblem] = useState('');
+  /** The last attempt's problem, and the blocker it is (a refusal that the blockers now also show), if any. */
+  const [problem, setProblem] = useState<{ sentence: string; blocker: PlaceOrderBlocker | null } | null>(null);
 
   const submit = async () => {
     attempt.current ??= crypto.randomUUID();
@@ -44,19 +46,22 @@ export function PlaceOrder(props: { selection: FragmentType<typeof PlaceOrderFra
     const result = await place({ input: { selectionId: selection.id, idempotencyKey: attempt.current } }, { additionalTypenames: ['Selection'] });
     const answer = result.data?.placeOrder;
     if (result.error || !answer) {
-      setProblem('The shop could not be reached. Your order was not confirmed: press the button again, it will not be placed twice.');
+      setProblem({ sentence: 'The shop could not be reached. Your order was not confirmed: press the button again, it will not be placed twice.', blocker: null });
       return;
     }
     attempt.current = null;
     if (answer.__typename === 'PlaceOrderSuccess') {
-      setProblem('');
+      setProblem(null);
       props.onPlaced(answer.order);
     } else if ('code' in answer) {
-      setProblem(placeOrderSentence(answer as ApiError));
+      const refusal = answer as ApiError;
+      setProblem({ sentence: placeOrderSentence(refusal), blocker: blockerOf(refusal.code) });
     }
   };
 
-  const blockers = selection.placeOrderBlockers.map((blocker) => blockerSentence(blocker, selection.capabilities));
+  const blockers = selection.placeOrderBlockers;
+  // A refusal that is one of the blockers (a pay-once link paid meanwhile) is said once, as the blocker.
+  const repeated = problem?.blocker != null && blockers.includes(problem.blocker);
   return (
     <section className="place" aria-label="Place order">
       <button type="button" className="primary" onClick={submit} disabled={state.fetching || !selection.capabilities.canPlaceOrder}>
@@ -64,10 +69,10 @@ export function PlaceOrder(props: { selection: FragmentType<typeof PlaceOrderFra
       </button>
       {blockers.length > 0 ? (
         <ul className="blockers" aria-label="Before you can order">
-          {blockers.map((sentence) => <li key={sentence}>{sentence}</li>)}
+          {blockers.map((blocker) => <li key={blocker}>{blockerSentence(blocker, selection.capabilities)}</li>)}
         </ul>
       ) : null}
-      {problem && !blockers.includes(problem) ? <p role="alert" className="problem">{problem}</p> : null}
+      {problem && !repeated ? <p role="alert" className="problem">{problem.sentence}</p> : null}
     </section>
   );
 }
