@@ -8,7 +8,7 @@ import { UNREACHABLE, problemOf } from '../errors';
 export const CustomerFormFragment = graphql(`
   fragment CustomerForm_selection on Selection {
     id
-    status
+    placeOrderBlockers
     customer { email firstName lastName }
   }
 `);
@@ -29,6 +29,8 @@ export function CustomerForm(props: { selection: FragmentType<typeof CustomerFor
   const [state, setCustomer] = useMutation(SetCustomer);
   const [problem, setProblem] = useState('');
   const saved = selection.customer;
+  // The details change while the selection is open: until it is ordered (or deleted).
+  const closed = selection.placeOrderBlockers.includes('SELECTION_CLOSED');
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -43,18 +45,18 @@ export function CustomerForm(props: { selection: FragmentType<typeof CustomerFor
       <h2>Your details</h2>
       <label>
         E-mail
-        <input name="email" type="email" required autoComplete="email" defaultValue={saved?.email ?? ''} disabled={selection.status !== 'OPEN'} />
+        <input name="email" type="email" required autoComplete="email" defaultValue={saved?.email ?? ''} disabled={closed} />
       </label>
       <label>
         First name
-        <input name="firstName" autoComplete="given-name" defaultValue={saved?.firstName ?? ''} disabled={selection.status !== 'OPEN'} />
+        <input name="firstName" autoComplete="given-name" defaultValue={saved?.firstName ?? ''} disabled={closed} />
       </label>
       <label>
         Last name
-        <input name="lastName" autoComplete="family-name" defaultValue={saved?.lastName ?? ''} disabled={selection.status !== 'OPEN'} />
+        <input name="lastName" autoComplete="family-name" defaultValue={saved?.lastName ?? ''} disabled={closed} />
       </label>
       {problem ? <p role="alert" className="problem">{problem}</p> : null}
-      {selection.status === 'OPEN' ? <button type="submit" disabled={state.fetching}>Save details</button> : null}
+      {!closed ? <button type="submit" disabled={state.fetching}>Save details</button> : null}
       {saved ? <p className="saved">Saved: {saved.email}</p> : null}
     </form>
   );
