@@ -2,10 +2,13 @@
 // events, published after commit, in sequence order, caught up after a reconnect, and across
 // instances (a second server process sharing PostgreSQL and Redis).
 import { spawn } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
 import { graphql } from './gql/index.js';
@@ -44,6 +47,47 @@ afterAll(() => t.stop());
 async function lastSequence(): Promise<string> {
   const newest = await db().linkEvent.findFirst({ orderBy: { sequence: 'desc' } });
   return (newest?.sequence ?? 0n).toString();
+}
+
+/** A TCP port nothing listens on now (the system's choice). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+/** Resolves once a Redis on this port answers PING. */
+async function answersPing(port: number): Promise<void> {
+  for (;;) {
+    const pong = await new Promise<boolean>((done) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+      socket.once('data', (data) => { socket.destroy(); done(data.toString().startsWith('+PONG')); });
+      socket.once('error', () => done(false));
+    });
+    if (pong) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Resolves once both instances are connected to the Redis on this port (a publisher and a
+ * subscriber each) and one of them listens on a channel (C, for its WebSocket subscriber):
+ * before that, an announcement could go nowhere and only the minute's poll would deliver it.
+ */
+async function connectedToRedis(port: number): Promise<void> {
+  const probe = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null });
+  try {
+    for (;;) {
+      const clients = String(await probe.client('LIST')).trim().split('\n').length - 1;
+      const channels = (await probe.pubsub('CHANNELS')) as string[];
+      if (clients >= 4 && channels.length > 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    probe.disconnect();
+  }
 }
 
 /** POSTs a document to a server over HTTP (any instance). */
@@ -280,12 +324,15 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.REDIS_URL)('across i
 
   it('keeps taking orders while Redis is down, and delivers everything once it is back', async () => {
     // A Redis of this test's own, so that stopping it touches nothing else; the instances
-    // poll only once a minute, so what arrives came through Redis.
-    const port = 30_000 + Math.floor(Math.random() * 10_000);
+    // poll only once a minute, so what arrives came through Redis. Its port is one the system
+    // just handed out, and it must answer PING before anything goes on: a Redis that could not
+    // bind its port exits at once, and killing it later would wait for an exit that came already.
+    const port = await freePort();
     const startRedis = async () => {
       const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
       instances.push(redis);
-      await new Promise((r) => setTimeout(r, 300));
+      const exited = new Promise<void>((_, reject) => redis.once('exit', (code) => reject(new Error(`redis-server on ${port} exited (${code})`))));
+      await Promise.race([answersPing(port), exited]);
       return redis;
     };
     let redis = await startRedis();
@@ -293,17 +340,21 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.REDIS_URL)('across i
     const [b, c] = await Promise.all([startInstance(env), startInstance(env)]);
     const onC = subscribeWs(c, { after: await lastSequence() });
     try {
+      await connectedToRedis(port);
       const before = await runFlow(b);
       expectFlow(await onC.next(4), before);
 
+      const gone = new Promise((r) => redis.once('exit', r));
+      expect(redis.exitCode).toBeNull();
       redis.kill('SIGKILL');
-      await new Promise((r) => redis.once('exit', r));
+      await gone;
       const whileDown = await runFlow(b); // the mutations still succeed
       expect(await db().linkEvent.count({ where: { linkId: whileDown.linkId } })).toBe(4);
 
       redis = await startRedis();
       // Once B and C are reconnected, the next announcement makes C read everything after the
       // last event it delivered: the four from while Redis was down, then the new four.
+      await connectedToRedis(port);
       const after = await runFlow(b);
       const events = await onC.next(12, 30_000);
       expectFlow(events.slice(4, 8), whileDown);
