@@ -221,7 +221,10 @@ function expected(cell: Cell, action: Action): string {
 
 type Headers = Record<string, string>;
 interface Copy { id: string; itemId: string | undefined; headers: Headers }
-/** A cell's copies: one per action it tries, each in the cell's state. */
+/**
+ * A cell's copies, each in the cell's state: its own for every action that is to succeed, and
+ * one shared by the actions that are to be refused (a refusal is checked to change nothing).
+ */
 type Copies = Map<Action, Copy>;
 
 /** The market the unshippable cells share: it serves SE and NO until they are set up, then NO only. */
@@ -238,7 +241,7 @@ async function succeed(result: Promise<{ result: { __typename: string } }>) {
 }
 
 /**
- * The cell's admin selection with its one line, its link, a claimed copy per action and, when
+ * The cell's admin selection with its one line, its link, its claimed copies (Copies) and, when
  * another copy paid, that copy's order; then each copy brought into the cell's state as its
  * holder would (an unshippable copy's market changes later, for all of them at once).
  */
@@ -264,13 +267,14 @@ async function prepare(cell: Cell): Promise<Copies> {
   const place = (copy: Copy) => succeed(t.data(CapPlace, { input: { selectionId: copy.id, idempotencyKey: randomUUID() } }, copy.headers));
 
   const copies: Copies = new Map();
-  for (const action of actionsOf(cell)) copies.set(action, await claim());
+  let refused: Copy | undefined;
+  for (const action of actionsOf(cell)) copies.set(action, expected(cell, action) === 'OK' ? await claim() : (refused ??= await claim()));
   if (cell.anotherPaid) {
     const other = await claim();
     if (cell.state === 'no customer') await succeed(t.data(CapSetCustomer, { input: { selectionId: other.id, email: 'other@example.com' } }, other.headers));
     await place(other);
   }
-  for (const copy of copies.values()) {
+  for (const copy of new Set(copies.values())) {
     if (cell.state === 'ordered') await place(copy);
     if (cell.state === 'emptied') await succeed(t.data(CapRemove, { input: { selectionId: copy.id, itemId: copy.itemId! } }, copy.headers));
   }
