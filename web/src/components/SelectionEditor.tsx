@@ -3,7 +3,7 @@ import type { FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import { UNREACHABLE, problemOf } from '../errors';
-import { lineNote } from '../lines';
+import { LineItem } from './LineItem';
 import { decimalInput, formatMoney } from '../money';
 import { CustomLineForm } from './CustomLineForm';
 import { LinkDialog } from './LinkDialog';
@@ -106,12 +106,7 @@ export function SelectionEditor(props: { selectionId: string; onDone: () => void
             const problemId = `line-${item.id}-problem`;
             return (
               <tr key={item.id}>
-                <td className="item">
-                  <div className="name">{item.name}</div>
-                  <div className="sku">{lineNote(item, 'admin')}</div>
-                  <div className="unit">{formatMoney(item.unitPrice.amount, item.unitPrice.currency)} each</div>
-                  {lineProblem ? <p id={problemId} role="alert" className="problem">{lineProblem}</p> : null}
-                </td>
+                <LineItem item={item} reader="admin" problem={lineProblem} problemId={problemId} />
                 <td className="quantity">
                   <input
                     type="number" min={1} max={item.capabilities.canIncrease ? undefined : item.quantity}

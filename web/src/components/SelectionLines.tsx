@@ -3,7 +3,7 @@ import { useMutation } from 'urql';
 import { graphql, useFragment } from '../gql';
 import type { FragmentType } from '../gql';
 import { UNREACHABLE, problemOf } from '../errors';
-import { lineNote } from '../lines';
+import { LineItem } from './LineItem';
 import { formatMoney } from '../money';
 
 export const SelectionLinesFragment = graphql(`
@@ -77,12 +77,7 @@ export function SelectionLines(props: { selection: FragmentType<typeof Selection
           const can = item.capabilities;
           return (
             <tr key={item.id}>
-              <td className="item">
-                <div className="name">{item.name}</div>
-                <div className="sku">{lineNote(item, 'customer')}</div>
-                <div className="unit">{formatMoney(item.unitPrice.amount, item.unitPrice.currency)} each</div>
-                {problems[item.id] ? <p role="alert" className="problem">{problems[item.id]}</p> : null}
-              </td>
+              <LineItem item={item} reader="customer" problem={problems[item.id]} />
               <td className="quantity">
                 {can.canDecrease || can.canIncrease ? (
                   <button type="button" aria-label={`Fewer ${item.name}`} disabled={!can.canDecrease}
