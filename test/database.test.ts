@@ -97,4 +97,31 @@ describe.runIf(process.env.TEST_DATABASE_URL)('on PostgreSQL', () => {
     const response = await t.app.yoga.fetch('http://linkcart.test/readyz');
     expect(response.status).toBe(200);
   });
+
+  // DESIGN.md §5: a client checked out for an interactive transaction reports the end of its
+  // connection on itself, and with no listener there the process dies (issue 14).
+  it('survives the server ending a connection inside an open transaction, between two statements', async () => {
+    const killer = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await killer.connect();
+    const backendGone = async (pid: number) => {
+      while ((await killer.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount! > 0);
+      // One more round trip: the app's socket had the server's goodbye before this answer.
+      await killer.query('SELECT 1');
+    };
+    try {
+      const transaction = db().$transaction(async (tx) => {
+        const { pid } = (await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`)[0]!;
+        await killer.query('SELECT pg_terminate_backend($1)', [pid]);
+        await backendGone(pid);
+        await tx.$queryRaw`SELECT 1`;
+      });
+      await expect(transaction).rejects.toThrow();
+    } finally {
+      await killer.end();
+    }
+    // The process is alive, and the pool answers with a fresh connection.
+    await expect(t.database.ping()).resolves.toBeUndefined();
+    const { orders } = (await db().$queryRaw<{ orders: bigint }[]>`SELECT count(*) AS orders FROM "Order"`)[0]!;
+    expect(orders).toBe(0n);
+  });
 });

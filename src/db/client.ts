@@ -59,8 +59,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
     // Without these listeners a database restart would kill the process (DESIGN.md §5);
-    // the pool drops the broken client and opens a new one on the next query.
+    // the pool drops the broken client and opens a new one on the next query. The pool's own
+    // listener covers idle clients, and the adapter's a transaction's client once it has it;
+    // this one is on every client for its whole life, so no hand-over leaves one without.
     pool.on('error', (error) => log(`database connection lost: ${error.message}`));
+    pool.on('connect', (client) => client.on('error', (error) => log(`database connection lost while in use: ${error.message}`)));
     factory = new PrismaPg(pool, {
       onConnectionError: (error) => log(`database connection error: ${error.message}`),
     });
