@@ -5,8 +5,8 @@ import { db } from '../db/client.js';
 import { SelectionItemKind as SelectionItemKindValues, SelectionStatus as SelectionStatusValues } from '../generated/prisma/enums.js';
 import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from '../services/errors.js';
 import { computeTotals } from '../services/money.js';
-import { placeOrderBlockers, readinessOf } from '../services/order.js';
-import type { OrderReadiness } from '../services/order.js';
+import { PLACE_ORDER_BLOCKERS, placeOrderBlockers, readinessOf } from '../services/order.js';
+import type { OrderReadiness, PlaceOrderBlocker as PlaceOrderBlockerValue } from '../services/order.js';
 import {
   addCustomSelectionItem, addSelectionItem, createSelection, customersMatching, lineCapabilities, removeSelectionItem,
   selectionCapabilities, setCustomer, setShippingCountry, ships, updateSelectionItem, visibleSelection,
@@ -158,8 +158,6 @@ const ShippingCountry = builder.objectRef<{ code: string; shippable: boolean }>(
   }),
 });
 
-const PlaceOrderBlockerValues = ['SELECTION_EMPTY', 'SELECTION_CLOSED', 'CUSTOMER_MISSING', 'SHIPPING_UNAVAILABLE', 'LINK_USED'] as const;
-
 const PlaceOrderBlocker = builder.enumType('PlaceOrderBlocker', {
   description: 'Why placeOrder would be refused now; empty when it would be accepted (stock permitting).',
   values: {
@@ -168,7 +166,7 @@ const PlaceOrderBlocker = builder.enumType('PlaceOrderBlocker', {
     CUSTOMER_MISSING: { description: 'No customer is attached: call setCustomer (placeOrder: VALIDATION).' },
     SHIPPING_UNAVAILABLE: { description: 'It cannot be shipped to its country (placeOrder: SHIPPING_UNAVAILABLE).' },
     LINK_USED: { description: 'The link it was claimed from has had its maxOrders orders (placeOrder: LINK_USED).' },
-  } satisfies Record<(typeof PlaceOrderBlockerValues)[number], { description: string }>,
+  } satisfies Record<PlaceOrderBlockerValue, { description: string }>,
 });
 
 const SelectionCapabilities = builder.objectRef<ReturnType<typeof selectionCapabilities>>('SelectionCapabilities').implement({
@@ -308,7 +306,7 @@ export const Selection = builder.prismaObject('Selection', {
     placeOrderBlockers: t.field({
       type: [PlaceOrderBlocker],
       description: 'Why placeOrder would be refused now; empty when it would be accepted (stock permitting).',
-      extensions: { items: PlaceOrderBlockerValues.length },
+      extensions: { items: PLACE_ORDER_BLOCKERS.length },
       select: readinessSelect,
       resolve: async (s, _args, ctx) => placeOrderBlockers(readiness(s, await ctx.loaders.ratedCountries.load(`${s.marketId}|${s.pricelistId}`))),
     }),

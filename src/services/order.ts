@@ -301,7 +301,9 @@ async function lockLinkMarkingOrdered(tx: Tx, linkId: string, selectionId: strin
   return rows[0]!;
 }
 
-export type PlaceOrderBlocker = 'SELECTION_CLOSED' | 'SELECTION_EMPTY' | 'CUSTOMER_MISSING' | 'SHIPPING_UNAVAILABLE' | 'LINK_USED';
+/** Every reason placeOrderBlockers can give (the schema's PlaceOrderBlocker enum lists these). */
+export const PLACE_ORDER_BLOCKERS = ['SELECTION_EMPTY', 'SELECTION_CLOSED', 'CUSTOMER_MISSING', 'SHIPPING_UNAVAILABLE', 'LINK_USED'] as const;
+export type PlaceOrderBlocker = (typeof PLACE_ORDER_BLOCKERS)[number];
 
 /** What decides whether a selection can be ordered now, stock aside. */
 export interface OrderReadiness {
