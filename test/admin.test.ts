@@ -9,8 +9,8 @@ import { connect, createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOTS, hasBrowser, launchBrowser, people } from './helpers/browser.js';
-import type { People } from './helpers/browser.js';
+import { SCREENSHOTS, hasBrowser, launchBrowser, people, servePages } from './helpers/browser.js';
+import type { PageSuite, People } from './helpers/browser.js';
 import { ADMIN_KEY, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { AddItem, Checkout, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
@@ -29,21 +29,14 @@ const AdminTestClaimCopy = graphql(`
 describe.runIf(hasBrowser)('the admin dashboard', () => {
   let t: TestApp;
   let origin: string;
-  let browser: Browser;
   let crowd: People;
+  let pages: PageSuite | undefined;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    origin = (await t.app.start()).replace('localhost', '127.0.0.1');
-    await seedCatalog(t);
-    browser = await launchBrowser();
-    crowd = people(browser, origin);
+    pages = await servePages();
+    ({ t, origin, crowd } = pages);
   });
-  afterAll(async () => {
-    await crowd?.close();
-    await browser?.close();
-    await t?.stop();
-  });
+  afterAll(() => pages?.close());
 
   it('signs in, builds a selection with a special price, issues a locked link, and sees the customer claim and buy it live', async () => {
     const admin = await crowd.person();
@@ -262,21 +255,16 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
 });
 
 describe.runIf(hasBrowser)('a newcomer on an empty database', () => {
-  let t: TestApp;
   let origin: string;
-  let browser: Browser;
+  let crowd: People;
+  let pages: PageSuite | undefined;
   beforeAll(async () => {
-    t = await startTestApp();
-    origin = (await t.app.start()).replace('localhost', '127.0.0.1');
-    browser = await launchBrowser();
+    pages = await servePages({ seed: false });
+    ({ origin, crowd } = pages);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.stop();
-  });
+  afterAll(() => pages?.close());
 
   it('loads the demo catalog, builds a selection from it, links it and buys through the link, without writing GraphQL', async () => {
-    const crowd = people(browser, origin);
     const admin = await crowd.person();
     await admin.goto(`${origin}/admin#key=${encodeURIComponent(ADMIN_KEY)}`);
     // The key in the link's fragment signs the tab in and leaves the address bar.

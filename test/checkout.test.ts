@@ -5,14 +5,14 @@
 // says what it waits for, and an earlier copy of a pay-once link is told it was paid; an order
 // the shop no longer ships to its country asks for another country while one can be chosen,
 // else to contact the shop. Each person is a browser context of their own.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
-import { SCREENSHOTS, hasBrowser, launchBrowser, people } from './helpers/browser.js';
-import type { People } from './helpers/browser.js';
-import { is, startTestApp } from './helpers/app.js';
+import { SCREENSHOTS, hasBrowser, servePages } from './helpers/browser.js';
+import type { PageSuite, People } from './helpers/browser.js';
+import { is } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, ImportCatalog, IssueLink, createSelection } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
 
 const AddCustomLine = graphql(`
@@ -24,21 +24,14 @@ const AddCustomLine = graphql(`
 describe.runIf(hasBrowser)('the checkout page of a link', () => {
   let t: TestApp;
   let origin: string;
-  let browser: Browser;
   let crowd: People;
+  let pages: PageSuite | undefined;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    origin = (await t.app.start()).replace('localhost', '127.0.0.1');
-    await seedCatalog(t);
-    browser = await launchBrowser();
-    crowd = people(browser, origin);
+    pages = await servePages();
+    ({ t, origin, crowd } = pages);
   });
-  afterAll(async () => {
-    await crowd?.close();
-    await browser?.close();
-    await t?.stop();
-  });
+  afterAll(() => pages?.close());
   const person = (): Promise<Page> => crowd.person();
 
   /** A custom line: no variant, the admin's name, price and optional reference. */

@@ -5,6 +5,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { startTestApp } from './app.js';
+import type { TestApp } from './app.js';
+import { seedCatalog } from './fixtures.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -81,4 +84,33 @@ export async function offline(page: Page, origin: string): Promise<string[]> {
     return route.abort('internetdisconnected');
   });
   return elsewhere;
+}
+
+/** A browser suite's app, served on a real port, and the people who open its pages. */
+export interface PageSuite {
+  t: TestApp;
+  /** The app's origin as the pages see it (127.0.0.1, which `people` may reach). */
+  origin: string;
+  crowd: People;
+  /** Closes the people, the browser and the app, in that order. */
+  close(): Promise<void>;
+}
+
+/** Starts a test app on a port of its own (with the standard catalog unless `seed` is false) and a browser. */
+export async function servePages(options: { seed?: boolean } = {}): Promise<PageSuite> {
+  const t = await startTestApp();
+  const origin = (await t.app.start()).replace('localhost', '127.0.0.1');
+  if (options.seed !== false) await seedCatalog(t);
+  const browser = await launchBrowser();
+  const crowd = people(browser, origin);
+  return {
+    t,
+    origin,
+    crowd,
+    async close() {
+      await crowd.close();
+      await browser.close();
+      await t.stop();
+    },
+  };
 }
