@@ -6,13 +6,16 @@ import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import type { DocumentNode, ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { createYoga, useReadinessCheck } from 'graphql-yoga';
+import { createYoga, maskError, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { CREDENTIAL_ERRORS, Unauthenticated, createCallerResolver } from './auth/caller.js';
 import type { Caller, CallerResolver, Credentials } from './auth/caller.js';
 import type { Config } from './config.js';
-import { openDatabase } from './db/client.js';
-import type { Database } from './db/client.js';
+import { isDatabaseUnavailable, openDatabase } from './db/client.js';
+import type { Database, DatabaseOptions } from './db/client.js';
+import { refuseBody } from './http/body.js';
+import { Requests } from './http/requests.js';
+import { refuseUnavailable, unavailableError } from './http/unavailable.js';
 import { memoryRateLimiter, redisRateLimiter } from './auth/rate-limit.js';
 import type { Clock } from './auth/rate-limit.js';
 import { createEventBus } from './events/bus.js';
@@ -25,10 +28,15 @@ import { isPageRequest, pageHandler } from './pages.js';
 
 export interface App {
   yoga: ReturnType<typeof createYoga<ServerContext, Context>>;
-  database: Database;
+  /** Resolves once the database is open; until then GraphQL requests get 503 and /readyz is false. */
+  ready: Promise<Database>;
   /** Listens on config.port (0 picks a free one); resolves to the bound URL. */
   start(): Promise<string>;
-  /** Stops taking requests, closes sockets with 1001 (going away), then the database if owned. */
+  /**
+   * Stops taking connections, answers the requests already accepted (for at most the drain
+   * timeout, with `Connection: close`), closes sockets with 1001 (going away), then the database
+   * if owned.
+   */
   stop(): Promise<void>;
 }
 
@@ -39,8 +47,11 @@ interface ServerContext {
 }
 
 export interface BuildOptions {
-  /** Share an open database (several apps in one process); otherwise one is opened and owned. */
-  database?: Database;
+  /**
+   * Share an open database (several apps in one process); otherwise one is opened and owned.
+   * A promise (the process waiting for PostgreSQL) lets the app listen meanwhile.
+   */
+  database?: Database | Promise<Database>;
   log?: (message: string) => void;
   /** The clock of the rate limits and the caller cache (tests set one); Date.now by default. */
   now?: Clock;
@@ -111,11 +122,44 @@ function clientAddressOf(request: Request, req: IncomingMessage | undefined, tru
   return req?.socket.remoteAddress ?? 'unknown';
 }
 
+/** The database of a configuration, as the server opens it. */
+export const databaseOptions = (config: Config, log: (message: string) => void): DatabaseOptions => ({
+  databaseUrl: config.databaseUrl,
+  dataDir: config.dataDir,
+  poolSize: config.databasePoolSize,
+  poolTimeoutMs: config.databasePoolTimeoutMs,
+  log,
+});
+
+/** Answered outside the bound on requests at once. */
+const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
+/** /readyz says false when the database has not answered a ping within this time. */
+const READY_PING_MS = 1_000;
+/** How long a stop waits for server-sent event requests to end once their stream is closed. */
+const STREAMS_END_MS = 2_000;
+
+const pathOf = (req: IncomingMessage) => (req.url ?? '/').split('?')[0]!;
+
+/** Whether `work` resolves within `ms`; false when it rejects or takes longer. */
+async function answersWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const log = options.log ?? (() => {});
   const ownsDatabase = !options.database;
-  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log }));
+  let database: Database | undefined;
+  const ready = Promise.resolve(options.database ?? openDatabase(databaseOptions(config, log))).then((opened) => (database = opened));
+  if (options.database instanceof Promise) ready.catch(() => {}); // the caller awaits it and reports
+  else await ready;
   const now = options.now ?? Date.now;
+  const requests = new Requests(config.maxConcurrentRequests);
   const callers = createCallerResolver(config.adminApiKey, now);
   const bus = await createEventBus(config.redisUrl, log);
   const claimLimiter = config.redisUrl
@@ -145,43 +189,36 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         loaders: createLoaders(),
       };
     },
-    maskedErrors: { isDev: false },
+    // A database that does not answer is "retry in a moment" (503, SERVICE_UNAVAILABLE), not a bug.
+    maskedErrors: {
+      isDev: false,
+      maskError: (error, message, isDev) => (isDatabaseUnavailable(error) ? unavailableError('database') : maskError(error, message, isDev)),
+    },
     plugins: [
       ...limitPlugins(config.production),
       useReadinessCheck({
         endpoint: '/readyz',
         check: async () => {
-          try {
-            await database.ping();
-            return true;
-          } catch {
-            return false;
-          }
+          if (!database || requests.draining) return false;
+          return answersWithin(database.ping(), READY_PING_MS);
         },
       }),
     ],
   });
 
-  // Requests being answered, so that stop() lets them finish before the database closes
-  // (their clients may have gone already, and their sockets with them).
-  const inFlight = new Set<Promise<unknown>>();
   const pages = pageHandler();
-  // Bodies past the limit are refused before they are read; a POST must say its length.
   const server: Server = createServer((req, res) => {
+    if (requests.draining) res.setHeader('connection', 'close');
     if (isPageRequest(req)) return pages(req, res);
-    if (req.method === 'POST') {
-      const length = req.headers['content-length'];
-      if (length === undefined && req.headers['transfer-encoding']) {
-        res.writeHead(411, { 'content-type': 'text/plain' }).end('Length Required\n');
-        return;
-      }
-      if (Number(length) > REQUEST_LIMITS.bodyBytes) {
-        res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end(`The body is larger than ${REQUEST_LIMITS.bodyBytes} bytes\n`);
-        return;
-      }
-    }
-    const answered: Promise<unknown> = Promise.resolve(yoga(req, res)).finally(() => inFlight.delete(answered));
-    inFlight.add(answered);
+    // Health is answered outside the bound, so a busy server still says it is alive at once.
+    if (HEALTH_PATHS.has(pathOf(req))) return void yoga(req, res);
+    if (refuseBody(req, res, REQUEST_LIMITS.bodyBytes)) return;
+    if (requests.draining) return refuseUnavailable(res, 'stopping');
+    if (!database) return refuseUnavailable(res, 'starting');
+    const subscription = req.headers.accept?.includes('text/event-stream') ?? false;
+    if (!(subscription ? requests.admitsStream() : requests.admits())) return refuseUnavailable(res, 'overloaded');
+    if (subscription) requests.stream(() => yoga(req, res));
+    else requests.operation(res, () => yoga(req, res));
   });
   const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: REQUEST_LIMITS.socketMessageBytes });
   // graphql-ws parses every message, connection_init before any credential included: one that
@@ -204,6 +241,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       // The socket is the admin dashboard's: only its admin key counts. A refused key is
       // closed with 4401, any other caller with 4403 (a reason fits the 123 bytes of a close frame).
       onConnect: async (ctx) => {
+        if (!database || requests.draining) {
+          ctx.extra.socket.close(1013, database ? 'This server is shutting down; connect again' : 'The service is starting; connect again in a moment');
+          return false;
+        }
         let caller: Caller;
         try {
           caller = await callers.resolve(credentialsOf(null, ctx.connectionParams));
@@ -250,7 +291,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
             return [error];
           }
           log(`graphql-ws: the context of an operation failed: ${(error as Error).message}`);
-          return [new GraphQLError('Unexpected error.')];
+          return [isDatabaseUnavailable(error) ? unavailableError('database') : new GraphQLError('Unexpected error.')];
         }
         const args: ExecutionArgs = {
           schema: enveloped.schema,
@@ -270,7 +311,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   let stopping: Promise<void> | undefined;
   return {
     yoga,
-    database,
+    ready,
     start: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -281,23 +322,24 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       }),
     stop: () =>
       (stopping ??= (async () => {
+        // No new connections; the idle ones close, the busy ones after their answer.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const unanswered = await requests.drain(config.shutdownDrainSeconds * 1000);
+        if (unanswered > 0) log(`stop: ${unanswered} requests were still unanswered after ${config.shutdownDrainSeconds} s; closing their connections`);
         for (const client of sockets.clients) client.close(1001, 'Server is going away');
         await wsServer.dispose();
         await new Promise<void>((resolve) => {
           sockets.close(() => resolve());
         });
-        // Ends subscriptions (server-sent events too) before waiting for HTTP connections.
+        // Ends subscriptions (server-sent events too), then their requests.
         await closeEventStream(stream);
+        await requests.streamsEnded(STREAMS_END_MS);
         await yoga.dispose();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), 5_000).unref();
-        });
-        await Promise.allSettled(inFlight);
+        server.closeAllConnections();
+        await closed;
         await bus.close();
         await claimLimiter.close();
-        if (ownsDatabase) await database.close();
+        if (ownsDatabase) await database?.close();
       })()),
   };
 }

@@ -12,6 +12,20 @@ export interface Config {
   trustProxy: boolean;
   /** How often each instance checks the outbox for events no announcement told it about. */
   eventPollMs: number;
+  /** How long a start waits for PostgreSQL to answer before it gives up (seconds; 0: no wait). */
+  databaseWaitSeconds: number;
+  /** Connections in the PostgreSQL pool. */
+  databasePoolSize: number;
+  /** How long an operation waits for a pooled connection before it is refused as unavailable. */
+  databasePoolTimeoutMs: number;
+  /** GraphQL requests answered at once; past it a request is refused at once with 503. */
+  maxConcurrentRequests: number;
+  /** How long a stop waits for accepted requests to be answered (seconds). */
+  shutdownDrainSeconds: number;
+  /** A port of its own for /metrics, open to whoever reaches it; undefined: /metrics on PORT, admins only. */
+  metricsPort: number | undefined;
+  /** pino's level: fatal, error, warn, info, debug, trace or silent. */
+  logLevel: string;
   production: boolean;
 }
 
@@ -57,6 +71,15 @@ function redact(raw: string): string {
   return raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(env: Env): string {
+  const raw = (env.LOG_LEVEL ?? '').toLowerCase();
+  if (raw === '') return 'info';
+  if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 4000, 0, 65535);
   const adminApiKey = env.ADMIN_API_KEY === '' ? undefined : env.ADMIN_API_KEY;
@@ -74,6 +97,13 @@ export function loadConfig(env: Env = process.env): Config {
     claimRateLimit: integer(env, 'CLAIM_RATE_LIMIT', 10, 1, 1_000_000),
     trustProxy: boolean(env, 'TRUST_PROXY'),
     eventPollMs: integer(env, 'LINK_EVENT_POLL_MS', 1_000, 50, 3_600_000),
+    databaseWaitSeconds: integer(env, 'DATABASE_WAIT_SECONDS', 60, 0, 3_600),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
+    databasePoolTimeoutMs: integer(env, 'DATABASE_POOL_TIMEOUT_MS', 3_000, 100, 60_000),
+    maxConcurrentRequests: integer(env, 'MAX_CONCURRENT_REQUESTS', 64, 1, 100_000),
+    shutdownDrainSeconds: integer(env, 'SHUTDOWN_DRAIN_SECONDS', 25, 0, 3_600),
+    metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
+    logLevel: logLevel(env),
     production: env.NODE_ENV === 'production',
   };
 }

@@ -1,6 +1,6 @@
 // Process entry: configuration, start, graceful stop on SIGTERM / SIGINT.
 import { ConfigError, loadConfig } from './config.js';
-import { openDatabase } from './db/client.js';
+import { waitForDatabase } from './db/client.js';
 
 const log = (message: string) => console.log(`[linkcart] ${message}`);
 
@@ -17,48 +17,22 @@ async function main() {
   }
   log(config.databaseUrl ? 'database: PostgreSQL (DATABASE_URL)' : `database: embedded PGlite in ${config.dataDir}`);
   // The API's modules load while the database opens: PGlite compiles its WebAssembly off the
-  // main thread, so a start costs the longer of the two rather than their sum.
-  const opening = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
+  // main thread, so a start costs the longer of the two rather than their sum. A PostgreSQL
+  // that does not answer yet is waited for, while the server already listens: /healthz says
+  // it is alive, /readyz that it is not ready, and GraphQL requests get 503.
+  const { buildApp, databaseOptions } = await import('./app.js');
+  const opening = waitForDatabase({ ...databaseOptions(config, log), waitSeconds: config.databaseWaitSeconds });
   opening.catch(() => {}); // awaited below; a failure is reported there
-  const { buildApp } = await import('./app.js');
-  const database = await opening;
-  // Nobody could sign in: production refuses to start; a development start makes a key and
-  // prints the dashboard's sign-in link with it (as Jupyter prints its token link).
-  const { anyAdminKey, createFirstRunKey } = await import('./auth/admin-key.js');
-  let firstRunKey: string | null = null;
-  if (!(await anyAdminKey(config.adminApiKey))) {
-    if (config.production) {
-      await database.close();
-      console.error('[linkcart] no admin key: set ADMIN_API_KEY (at least 32 characters) or create one with `npm run admin:key -- --name <name>`, then start again');
-      process.exit(2);
-    }
-    firstRunKey = await createFirstRunKey();
-  }
-  const app = await buildApp(config, { database, log });
-  const stopAll = async () => {
-    await app.stop();
-    await database.close();
-  };
-  let url: string;
-  try {
-    url = await app.start();
-  } catch (error) {
-    await stopAll();
-    throw error;
-  }
-  log(`GraphQL on ${url}/graphql (HTTP, SSE and graphql-ws)${config.production ? '' : ' — GraphiQL in the browser'}`);
-  if (firstRunKey) {
-    log('no admin key existed, so this development start made one; it is shown only now. Sign in to the dashboard at:');
-    log(`  ${config.publicUrl}/admin#key=${firstRunKey}`);
-  } else {
-    log(`dashboard: ${config.publicUrl}/admin (sign in with an admin key${config.adminApiKey ? ', e.g. ADMIN_API_KEY' : ''})`);
-  }
-
-  let stopping = false;
+  const app = await buildApp(config, { database: opening, log });
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      await app.stop();
+      await (await opening.catch(() => undefined))?.close();
+    })());
   const stop = (signal: string) => {
     if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping`);
+    log(`${signal}: stopping (answering the requests already accepted, for at most ${config.shutdownDrainSeconds} s)`);
     stopAll().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -69,6 +43,38 @@ async function main() {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  let url: string;
+  try {
+    url = await app.start();
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  log(`listening on ${url} (/healthz, /readyz)`);
+  await opening.catch(async (error: unknown) => {
+    await app.stop();
+    throw error;
+  });
+  // Nobody could sign in: production refuses to start; a development start makes a key and
+  // prints the dashboard's sign-in link with it (as Jupyter prints its token link).
+  const { anyAdminKey, createFirstRunKey } = await import('./auth/admin-key.js');
+  let firstRunKey: string | null = null;
+  if (!(await anyAdminKey(config.adminApiKey))) {
+    if (config.production) {
+      await stopAll();
+      console.error('[linkcart] no admin key: set ADMIN_API_KEY (at least 32 characters) or create one with `npm run admin:key -- --name <name>`, then start again');
+      process.exit(2);
+    }
+    firstRunKey = await createFirstRunKey();
+  }
+  log(`GraphQL on ${url}/graphql (HTTP, SSE and graphql-ws)${config.production ? '' : ' — GraphiQL in the browser'}`);
+  if (firstRunKey) {
+    log('no admin key existed, so this development start made one; it is shown only now. Sign in to the dashboard at:');
+    log(`  ${config.publicUrl}/admin#key=${firstRunKey}`);
+  } else {
+    log(`dashboard: ${config.publicUrl}/admin (sign in with an admin key${config.adminApiKey ? ', e.g. ADMIN_API_KEY' : ''})`);
+  }
 }
 
 main().catch((error: unknown) => {

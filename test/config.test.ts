@@ -13,6 +13,13 @@ describe('loadConfig', () => {
       claimRateLimit: 10,
       trustProxy: false,
       eventPollMs: 1000,
+      databaseWaitSeconds: 60,
+      databasePoolSize: 10,
+      databasePoolTimeoutMs: 3000,
+      maxConcurrentRequests: 64,
+      shutdownDrainSeconds: 25,
+      metricsPort: undefined,
+      logLevel: 'info',
       production: false,
     });
   });
@@ -27,6 +34,13 @@ describe('loadConfig', () => {
       PUBLIC_URL: 'https://api.example.com/',
       CLAIM_RATE_LIMIT: '25',
       TRUST_PROXY: 'true',
+      DATABASE_WAIT_SECONDS: '5',
+      DATABASE_POOL_SIZE: '20',
+      DATABASE_POOL_TIMEOUT_MS: '500',
+      MAX_CONCURRENT_REQUESTS: '16',
+      SHUTDOWN_DRAIN_SECONDS: '3',
+      METRICS_PORT: '9464',
+      LOG_LEVEL: 'WARN',
       NODE_ENV: 'production',
     });
     expect(config).toMatchObject({
@@ -37,6 +51,13 @@ describe('loadConfig', () => {
       publicUrl: 'https://api.example.com',
       claimRateLimit: 25,
       trustProxy: true,
+      databaseWaitSeconds: 5,
+      databasePoolSize: 20,
+      databasePoolTimeoutMs: 500,
+      maxConcurrentRequests: 16,
+      shutdownDrainSeconds: 3,
+      metricsPort: 9464,
+      logLevel: 'warn',
       production: true,
     });
   });
@@ -52,6 +73,11 @@ describe('loadConfig', () => {
     [{ CLAIM_RATE_LIMIT: '0' }, /CLAIM_RATE_LIMIT must be a whole number from 1/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
     [{ LINK_EVENT_POLL_MS: '10' }, /LINK_EVENT_POLL_MS must be a whole number from 50/],
+    [{ DATABASE_POOL_SIZE: '0' }, /DATABASE_POOL_SIZE must be a whole number from 1 to 1000/],
+    [{ MAX_CONCURRENT_REQUESTS: 'lots' }, /MAX_CONCURRENT_REQUESTS must be a whole number/],
+    [{ DATABASE_WAIT_SECONDS: '-1' }, /DATABASE_WAIT_SECONDS must be a whole number from 0 to 3600/],
+    [{ METRICS_PORT: '99999' }, /METRICS_PORT must be a whole number from 0 to 65535/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

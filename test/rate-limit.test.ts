@@ -380,7 +380,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
       expect(expectRateLimited(await claimOn(second, link.hash1, link.hash2, address))).toBe(WINDOW_SECONDS);
       expect(await claimWrites()).toEqual(before);
       expectClaimed(await claimOn(second, link.hash1, link.hash2, newAddress()));
-      expect(log.filter((line) => line.startsWith('rate limits fall back to this process'))).toHaveLength(1);
+      expect(log.filter((line) => line.startsWith('rate limits: Redis is down'))).toHaveLength(1);
     } finally {
       await second.stop();
     }
@@ -814,7 +814,7 @@ describe('redisRateLimiter with Redis unreachable', () => {
       expect(await limiter.retryAfter(['other'])).toBe(0);
       // Once it knows Redis is away, a call counts here at once instead of waiting on Redis again.
       expect(log.mock.calls).toHaveLength(1);
-      expect(log.mock.calls[0]![0]).toMatch(/^rate limits fall back to this process: /);
+      expect(log.mock.calls[0]![0]).toMatch(/^rate limits: Redis is down \(.+\); falling back until it answers$/);
     } finally {
       await limiter.close();
     }

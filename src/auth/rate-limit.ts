@@ -2,6 +2,8 @@
 // or in Redis so that every instance shares the counts. While Redis is unreachable the
 // counts fall back to this process, so a guesser is still slowed down.
 import { LRUCache } from 'lru-cache';
+import { redisBreaker } from '../redis.js';
+import type { BreakerOptions } from '../redis.js';
 
 export interface RateLimiter {
   /** Seconds until the first over-limit key accepts attempts again; 0 when none is over. */
@@ -67,37 +69,24 @@ export function memoryRateLimiter(
 }
 
 /**
- * Counts in Redis. A new instance's first commands wait for the connection (it counts in Redis
- * from its first call), but never long: after a second, or one failed reconnection, a command
- * falls back to this process. From then until the connection is back every call counts here at
- * once, without waiting on Redis, and the log says so once each way. The Redis client is loaded
- * only here, so a server without REDIS_URL does not spend its start loading it.
+ * Counts in Redis, behind a circuit breaker (src/redis.ts): while Redis is down every call
+ * counts in this process at once, without waiting on Redis, and the counts go back to Redis
+ * as soon as it answers again. The log says so once each way.
  */
 export async function redisRateLimiter(
   redisUrl: string,
   limit: number,
   log: (message: string) => void,
-  options: LimiterOptions = {},
-): Promise<RateLimiter> {
-  const { Redis } = await import('ioredis');
+  options: LimiterOptions & Pick<BreakerOptions, 'commandTimeoutMs' | 'probeMs'> = {},
+): Promise<RateLimiter & { redisUp(): boolean }> {
   const windowSeconds = options.windowSeconds ?? WINDOW_SECONDS;
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1_000 });
+  const breaker = await redisBreaker(redisUrl, { ...options, name: 'rate limits', log });
   const fallback = memoryRateLimiter(limit, options);
   const prefix = 'linkcart:ratelimit:';
-  let down = false;
-  redis.on('error', () => {}); // reported by the calls that fail
-  redis.on('ready', () => {
-    if (down) log('rate limits are shared through Redis again');
-    down = false;
-  });
-  const onRedisError = (error: Error) => {
-    if (!down) log(`rate limits fall back to this process: ${error.message}`);
-    down = true;
-  };
   return {
-    async retryAfter(keys) {
-      if (down) return fallback.retryAfter(keys);
-      try {
+    redisUp: breaker.up,
+    retryAfter: (keys) =>
+      breaker.run(async (redis) => {
         const pipeline = redis.multi();
         for (const key of keys) pipeline.get(prefix + key).ttl(prefix + key);
         const replies = (await pipeline.exec()) ?? [];
@@ -108,24 +97,15 @@ export async function redisRateLimiter(
           if (count >= limit) wait = Math.max(wait, ttl > 0 ? ttl : windowSeconds);
         }
         return Math.max(wait, await fallback.retryAfter(keys));
-      } catch (error) {
-        onRedisError(error as Error);
-        return fallback.retryAfter(keys);
-      }
-    },
-    async fail(keys) {
-      if (down) return fallback.fail(keys);
-      try {
+      }, () => fallback.retryAfter(keys)),
+    fail: (keys) =>
+      breaker.run(async (redis) => {
         const pipeline = redis.multi();
         for (const key of keys) pipeline.incr(prefix + key).expire(prefix + key, windowSeconds, 'NX');
         await pipeline.exec();
-      } catch (error) {
-        onRedisError(error as Error);
-        await fallback.fail(keys);
-      }
-    },
+      }, () => fallback.fail(keys)),
     async close() {
-      redis.disconnect();
+      breaker.close();
     },
   };
 }

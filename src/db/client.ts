@@ -20,6 +20,17 @@ export interface DatabaseOptions {
    * close(). The tests hand one file's database, emptied, to the next file of the same worker.
    */
   embedded?: Embedded;
+  /** Connections in the PostgreSQL pool (default 10). */
+  poolSize?: number;
+  /** How long a query waits for a pooled connection before it fails as unavailable (default 3 s). */
+  poolTimeoutMs?: number;
+}
+
+/** The PostgreSQL pool's connections: open, idle, and queries waiting for one. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 export interface Database {
@@ -30,6 +41,8 @@ export interface Database {
   ping(): Promise<void>;
   /** SQL statements sent so far, when opened with countQueries. */
   queryCount(): number;
+  /** The pool's connections now; null on the embedded database, which has no pool. */
+  poolStats(): PoolStats | null;
   close(): Promise<void>;
 }
 
@@ -53,11 +66,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let kind: Database['kind'];
   /** A session of its own for the migrations (their advisory lock and transactions). */
   let migrationSession: () => Promise<SqlSession & { release(): void }>;
+  let poolStats: () => PoolStats | null = () => null;
   if (options.databaseUrl) {
     kind = 'postgresql';
     // Loaded only here: a start on the embedded database does not spend time loading pg.
     const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
+    // keepAlive: a connection whose server vanished without a word is found out by the OS.
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.poolTimeoutMs ?? 3_000,
+      keepAlive: true,
+    });
+    poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
     // Without these listeners a database restart would kill the process (DESIGN.md §5);
     // the pool drops the broken client and opens a new one on the next query. The pool's own
     // listener covers idle clients, and the adapter's a transaction's client once it has it;
@@ -119,6 +140,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     factory,
     kind,
     queryCount: () => queries,
+    poolStats,
     async ping() {
       await prisma.$queryRaw`SELECT 1`;
     },
@@ -140,4 +162,74 @@ export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, meta } = error as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } };
   return code === 'P2002' || (code === 'P2010' && meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation');
+}
+
+/** The SQLSTATEs of a server that is going away, starting up, or full (PostgreSQL appendix A). */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** What the pg driver says when a connection ends, or none is to be had, outside SQL. */
+const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed|Connection ended/i;
+const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+const UNAVAILABLE_PRISMA = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
+const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+
+/**
+ * The database could not be reached or went away (a restart, a failover, a full pool): an
+ * error worth retrying in a moment, unlike one the request itself caused. Looks through
+ * Prisma's wrapping, the driver adapter's and the causes.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const pending = [error];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item !== 'object' || item === null || seen.has(item)) continue;
+    seen.add(item);
+    const { code, kind, message, cause, meta, originalCode, originalError } = item as {
+      code?: unknown; kind?: unknown; message?: unknown; cause?: unknown; originalCode?: unknown; originalError?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
+    for (const value of [code, originalCode]) {
+      if (typeof value !== 'string') continue;
+      if (UNAVAILABLE_STATES.has(value) || value.startsWith('08') || UNAVAILABLE_PRISMA.has(value) || UNAVAILABLE_SOCKET.has(value)) return true;
+    }
+    if (typeof kind === 'string' && UNAVAILABLE_KINDS.has(kind)) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
+    pending.push(cause, originalError, meta?.driverAdapterError);
+  }
+  return false;
+}
+
+export interface WaitOptions extends DatabaseOptions {
+  /** Give up after this many seconds of the database not answering (0: try once). */
+  waitSeconds: number;
+  /** Milliseconds since some fixed point; tests set one. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Opens the database, waiting for a PostgreSQL that does not answer yet (it is starting, or
+ * restarting beside this process): tries again after 0.25 s, doubling to at most 5 s, for up
+ * to `waitSeconds`, and logs every try. Any other failure (a refused password, a broken
+ * migration) ends the wait at once.
+ */
+export async function waitForDatabase(options: WaitOptions): Promise<Database> {
+  const { waitSeconds, now = Date.now, sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)) } = options;
+  const log = options.log ?? (() => {});
+  const deadline = now() + waitSeconds * 1000;
+  let delay = 250;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openDatabase(options);
+    } catch (error) {
+      if (!options.databaseUrl || !isDatabaseUnavailable(error)) throw error;
+      const left = deadline - now();
+      const reason = (error as Error).message.split('\n')[0];
+      if (left <= 0) throw new Error(`gave up waiting for the database after ${waitSeconds} s (${attempt} tries): ${reason}`, { cause: error });
+      const wait = Math.min(delay, left);
+      log(`the database does not answer yet (${reason}); try ${attempt + 1} in ${(wait / 1000).toFixed(2)} s, waiting at most ${Math.ceil(left / 1000)} s more`);
+      await sleep(wait);
+      delay = Math.min(delay * 2, 5_000);
+    }
+  }
 }

@@ -5,6 +5,7 @@
 import { createPubSub } from 'graphql-yoga';
 import type { PubSub } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
+import { redisBreaker } from '../redis.js';
 
 export type Events = {
   'link:committed': [{ sequence: string }];
@@ -13,32 +14,32 @@ export type Events = {
 export interface EventBus {
   pubsub: PubSub<Events>;
   kind: 'in-process' | 'redis';
+  /** Whether announcements go through Redis now; null without Redis. */
+  redisUp(): boolean | null;
   close(): Promise<void>;
 }
 
 export async function createEventBus(redisUrl: string | undefined, log: (message: string) => void): Promise<EventBus> {
-  if (!redisUrl) return { pubsub: createPubSub<Events>(), kind: 'in-process', close: async () => {} };
+  if (!redisUrl) return { pubsub: createPubSub<Events>(), kind: 'in-process', redisUp: () => null, close: async () => {} };
   // Loaded only with REDIS_URL: a start without it does not spend time loading the Redis client.
   const [{ Redis }, { createRedisEventTarget }] = await Promise.all([import('ioredis'), import('@graphql-yoga/redis-event-target')]);
 
-  // A mutation never waits for an announcement (publish is not awaited); one that cannot be
-  // sent within a second is dropped, and the subscribers' poll delivers its events.
-  const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1_000 });
+  // A mutation never waits for an announcement (publish is not awaited). While Redis is down
+  // the breaker drops announcements at once, and the subscribers' poll delivers their events.
+  const breaker = await redisBreaker(redisUrl, { name: 'event bus', log });
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
   let lastError = '';
   const onError = (error: Error) => {
     if (error.message !== lastError) log(`redis: ${error.message}`);
     lastError = error.message;
   };
-  publisher.on('error', onError);
   subscriber.on('error', onError);
   subscriber.on('ready', () => (lastError = ''));
 
   // The event target leaves the promises of publish and subscribe unhandled; a rejection
   // (Redis down) would end the process, so these wrappers catch and log.
   const publishClient = {
-    publish: (channel: string, message: string) =>
-      publisher.publish(channel, message).catch((error: Error) => onError(error)),
+    publish: (channel: string, message: string) => breaker.run((redis) => redis.publish(channel, message), () => 0),
   } as unknown as Redis;
   const subscribeClient = {
     on: (event: 'message', listener: (channel: string, message: string) => void) => subscriber.on(event, listener),
@@ -49,8 +50,9 @@ export async function createEventBus(redisUrl: string | undefined, log: (message
   return {
     pubsub: createPubSub<Events>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) }),
     kind: 'redis',
+    redisUp: breaker.up,
     async close() {
-      publisher.disconnect();
+      breaker.close();
       subscriber.disconnect();
     },
   };
