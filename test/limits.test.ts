@@ -4,6 +4,7 @@
 // JSON batching; the body and WebSocket message size; GET and CSRF rules; bad bytes and
 // content types as 4xx; introspection and suggestions off in production only; masked errors.
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { Lexer, Source, TokenKind, getIntrospectionQuery } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +140,30 @@ function send(url: string, options: { method?: string; path?: string; headers?: 
     request.on('error', reject);
     if (options.body !== undefined) request.write(options.body);
     request.end();
+  });
+}
+
+/**
+ * What a client that streams a body of `size` bytes in 64 KB pieces reads back over a raw
+ * socket; 'error <code>' when writing failed (the server closed the connection under it).
+ */
+function uploadSlowly(url: string, size: number): Promise<string> {
+  return new Promise((resolve) => {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve(`error ${error.code}`));
+    socket.on('close', () => resolve(answer));
+    socket.write(`POST /graphql HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${size}\r\n\r\n`);
+    const piece = Buffer.alloc(64 * 1024, 32);
+    let sent = 0;
+    const next = () => {
+      if (sent >= size || socket.destroyed) return;
+      sent += piece.length;
+      socket.write(piece, () => setImmediate(next));
+    };
+    next();
   });
 }
 
@@ -422,6 +447,14 @@ describe('development (NODE_ENV unset)', () => {
       expect(at.status).toBe(200);
       expect(JSON.parse(at.text)).toEqual({ data: { setStatic: { __typename: 'SetStaticSuccess' } } });
       expect(await staticContent(t, 'limit_body_at')).toBe('written');
+      await expectStillAnswering(url);
+    });
+
+    it('lets ten clients still sending a 15 MB body read the 413, instead of a reset connection', async () => {
+      // Each writes its body in 64 KB pieces, the next once the last was sent, as an upload
+      // streams a file: a server that answered and closed at once left them with EPIPE (10 of 10).
+      const outcomes = await Promise.all(Array.from({ length: 10 }, () => uploadSlowly(url, 15 * 1024 * 1024)));
+      expect(outcomes.map((outcome) => outcome.slice(0, 12))).toEqual(Array(10).fill('HTTP/1.1 413'));
       await expectStillAnswering(url);
     });
 
