@@ -23,6 +23,15 @@ export interface PlaceOrderInput {
   idempotencyKey: string;
 }
 
+/** What placeOrder did: placed the order, or found the one this idempotency key placed before. */
+export interface PlacedOrder {
+  orderId: string;
+  /** The key's earlier order was returned: nothing was placed now. */
+  replayed: boolean;
+  /** This order consumed the link its selection was claimed from (the link's first order). */
+  linkConsumed: boolean;
+}
+
 /** The link a copy was claimed from, as read under its row lock. */
 interface LockedLink {
   id: string;
@@ -89,7 +98,7 @@ function idempotencyScope(caller: Exclude<Caller, { kind: 'anonymous' }>): strin
  * the stock rows (sorted) — which issuing (admin selection, then links) and claiming (the link)
  * never reverse, so no two of them deadlock. A failure rolls everything back.
  */
-export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promise<{ orderId: string }> {
+export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promise<PlacedOrder> {
   const idempotencyKey = checkKey(input.idempotencyKey);
   const where = visibleSelection(caller, input.selectionId);
   if (!where || caller.kind === 'anonymous') throw new NotFound('No such selection');
@@ -103,14 +112,14 @@ export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promis
     // Two first attempts with one caller's key raced for different selections: the loser sees the key.
     if (isUniqueViolation(error)) {
       const record = await db().idempotencyKey.findUnique({ where: { scope_key: key }, select: { selectionId: true, orderId: true } });
-      if (record && record.selectionId === input.selectionId) return { orderId: record.orderId };
+      if (record && record.selectionId === input.selectionId) return { orderId: record.orderId, replayed: true, linkConsumed: false };
       if (record) throw new IdempotencyConflict();
     }
     throw error;
   }
 }
 
-async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ownerSessionId: string | undefined, key: ScopedKey): Promise<{ orderId: string }> {
+async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ownerSessionId: string | undefined, key: ScopedKey): Promise<PlacedOrder> {
   const rows = await tx.$queryRaw<LockedSelection[]>`
     SELECT s.id, s.status::text AS status, s."sessionId", s."marketId", s."pricelistId", s."countryCode", s."customerId",
            s."customerFirstName", s."customerLastName", c.email AS "customerEmail", s."relatedOrderId", s."ignoreShipping", s."ignoreTax", p.currency
@@ -124,7 +133,7 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   const previous = await tx.idempotencyKey.findUnique({ where: { scope_key: key }, select: { selectionId: true, orderId: true } });
   if (previous) {
     if (previous.selectionId !== selection.id) throw new IdempotencyConflict();
-    return { orderId: previous.orderId };
+    return { orderId: previous.orderId, replayed: true, linkConsumed: false };
   }
   const items = await tx.selectionItem.findMany({
     where: { selectionId: selection.id },
@@ -188,7 +197,7 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   // An admin selection ordered directly can no longer be shared: its ACTIVE link is revoked.
   const events = claim && link ? await settleLink(tx, link, claim.id, order.id) : await revokeActiveLinksOf(tx, selection.id);
   await record(events);
-  return { orderId: order.id };
+  return { orderId: order.id, replayed: false, linkConsumed: events.some((event) => event.type === 'CONSUMED') };
 }
 
 /** A selection line as placeOrder reads it. */
