@@ -7,6 +7,9 @@
 // - event-latency: commit-to-subscriber latency between two server processes via Redis.
 // - deep-json-neighbour: `{ __typename }` latency of one client while 4 others send 800 KB bodies
 //   nesting arrays 400,000 deep (each must be 400); rps: those bodies refused per second.
+// - overload: 300 connections read the 50-item selection from a server of its own, twice, while
+//   /healthz and placeOrder are timed beside them and the server's RSS is sampled; rps, p50 and
+//   p99 are those of the 2xx answers, the 503s (back-pressure) are counted apart.
 // queriesPerOp: the SQL statements one operation of the scenario sends, counted by an app in
 // this process on the same database (the servers under load count nothing).
 //
@@ -17,7 +20,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -47,6 +50,18 @@ interface Scenario {
   ceilingRps: number | null;
   ratio: number | null;
   queriesPerOp: number | null;
+  /** overload: answers refused with 503, the p99 of those, and whether each carried Retry-After. */
+  rejected?: number;
+  rejectedP99Ms?: number | null;
+  rejectedWithRetryAfter?: boolean | null;
+  /** overload: requests that ended neither 2xx nor 503 (other statuses, connection errors, timeouts). */
+  failed?: number;
+  /** overload: the most load connections, in one round, that got no answer at all (never accepted, or answered after the round). */
+  unansweredConnections?: number;
+  healthzP99Ms?: number | null;
+  placeOrderP99Ms?: number | null;
+  /** overload: the server's resident memory before the load, at the peak of each round, 5 s after each. */
+  rssMiB?: { before: number; peak1: number; after1: number; peak2: number; after2: number };
 }
 
 const log = (message: string) => console.error(`[bench] ${message}`);
@@ -78,7 +93,18 @@ async function startServer(databaseUrl: string, port: number): Promise<ChildProc
     if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return child;
     await new Promise((r) => setTimeout(r, 100));
   }
+  await stopServer(child);
   throw new Error(`the server on port ${port} did not start`);
+}
+
+/** SIGTERM, and SIGKILL if the server has not left 30 s later; returns once it has exited. */
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(kill);
 }
 
 async function gql(port: number, query: string, headers: Record<string, string> = { authorization: `Bearer ${adminKey}` }): Promise<Record<string, unknown>> {
@@ -165,9 +191,13 @@ async function openStatementCounter(databaseUrl: string): Promise<StatementCount
   };
 }
 
+/** The request body of an admin's read of a selection with its lines, variants and totals. */
+function readSelectionBody(selectionId: string): string {
+  return JSON.stringify({ query: `{ selection(id: "${selectionId}") { id currency items { sku quantity priceLocked unitPrice { amount currency } lineTotal { amount } variant { sku name product { code } } } totals { subtotal { amount } shipping { amount } tax { amount } grandTotal { amount } } } }` });
+}
+
 async function readSelection(port: number, counter: StatementCounter): Promise<Scenario> {
-  const id = await selectionOf(port, SKUS);
-  const query = JSON.stringify({ query: `{ selection(id: "${id}") { id currency items { sku quantity priceLocked unitPrice { amount currency } lineTotal { amount } variant { sku name product { code } } } totals { subtotal { amount } shipping { amount } tax { amount } grandTotal { amount } } } }` });
+  const query = readSelectionBody(await selectionOf(port, SKUS));
   const typename = JSON.stringify({ query: '{ __typename }' });
   await load(port, admin(), () => query, CONNECTIONS, WARMUP_SECONDS);
   const ceiling = await load(port, admin(), () => typename);
@@ -420,34 +450,262 @@ async function deepJsonNeighbour(port: number): Promise<Scenario> {
   }
 }
 
+const OVERLOAD_CONNECTIONS = 300;
+const HEALTHZ_EVERY_MS = 100;
+const ORDER_EVERY_MS = 500;
+/** How long after the load the server's memory is read again. */
+const SETTLE_SECONDS = 5;
+/** The longest wait for one answer: autocannon's default (10 s) would drop the slowest queued answers from the measure. */
+const ANSWER_TIMEOUT_SECONDS = 30;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The resident memory of a process, in MiB (Linux's /proc). */
+function rssMiB(pid: number): number {
+  const kB = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  if (kB === undefined) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Math.round(Number(kB) / 1024);
+}
+
+const countOf = (counts: Map<string, number>, key: string, by = 1) => counts.set(key, (counts.get(key) ?? 0) + by);
+
+interface Probed {
+  /** Latencies of the answers that were `ok`, sorted. */
+  latencies: number[];
+  /** How many ended otherwise, by what `send` or the failure said. */
+  failures: Map<string, number>;
+}
+
+/** Starts `send` every `everyMs`, each without waiting for earlier answers, and times those that end 'ok'. */
+function probe(everyMs: number, send: (signal: AbortSignal) => Promise<string>): { stop(): Promise<Probed> } {
+  const latencies: number[] = [];
+  const failures = new Map<string, number>();
+  const pending = new Set<Promise<void>>();
+  const timer = setInterval(() => {
+    const started = performance.now();
+    const sent: Promise<void> = send(AbortSignal.timeout(ANSWER_TIMEOUT_SECONDS * 1000))
+      .catch((error: unknown) => (error instanceof Error ? error.name : String(error)))
+      .then((outcome) => {
+        if (outcome === 'ok') latencies.push(performance.now() - started);
+        else countOf(failures, outcome);
+        pending.delete(sent);
+      });
+    pending.add(sent);
+  }, everyMs);
+  return {
+    /** Starts no more; resolves when every request sent has ended. */
+    async stop() {
+      clearInterval(timer);
+      await Promise.all(pending);
+      return { latencies: latencies.sort((a, b) => a - b), failures };
+    },
+  };
+}
+
+interface OverloadRound {
+  seconds: number;
+  /** Latencies of the 2xx and of the 503 answers. */
+  ok: number[];
+  rejected: number[];
+  rejectedWithoutRetryAfter: number;
+  /** 2xx answers whose body has GraphQL errors (in `ok` too). */
+  okWithErrors: number;
+  /** Requests that ended neither 2xx nor 503: other statuses, connection errors, timeouts. */
+  failures: Map<string, number>;
+  /** Load connections that got no answer during the round. */
+  unansweredConnections: number;
+  healthz: Probed;
+  orders: Probed;
+  peakMiB: number;
+}
+
+/**
+ * SECONDS of OVERLOAD_CONNECTIONS connections each sending `body` as soon as the last one is
+ * answered, while /healthz is timed every HEALTHZ_EVERY_MS, a placeOrder every ORDER_EVERY_MS,
+ * and the server's RSS sampled every 100 ms until the last of those is answered.
+ */
+async function overloadRound(port: number, server: ChildProcess, body: string, nextOrder: () => { query: string; headers: Record<string, string> }): Promise<OverloadRound> {
+  const pid = server.pid!;
+  const ok: number[] = [];
+  const rejected: number[] = [];
+  let rejectedWithoutRetryAfter = 0;
+  let okWithErrors = 0;
+  const failures = new Map<string, number>();
+  const answeredConnections = new Set<unknown>();
+  let peakMiB = rssMiB(pid);
+  const sampler = setInterval(() => {
+    try {
+      peakMiB = Math.max(peakMiB, rssMiB(pid));
+    } catch {
+      // The server is gone: the round fails below.
+    }
+  }, 100);
+  // On a new connection each time, as an orchestrator's probe comes: a busy event loop accepts
+  // one connection per turn (libuv), so this also times the wait for the accept.
+  const healthz = probe(HEALTHZ_EVERY_MS, (signal) => new Promise<string>((resolve, reject) => {
+    const sent = request({ host: '127.0.0.1', port, path: '/healthz', agent: false, signal }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode === 200 ? 'ok' : `HTTP ${response.statusCode}`));
+      response.on('error', reject);
+    });
+    sent.on('error', reject);
+    sent.end();
+  }));
+  const orders = probe(ORDER_EVERY_MS, async (signal) => {
+    const { query, headers } = nextOrder();
+    const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }), signal });
+    const text = await response.text();
+    if (!response.ok) return `HTTP ${response.status}`;
+    const typename = /"__typename":"(\w+)"/.exec(text)?.[1];
+    return typename === 'PlaceOrderSuccess' ? 'ok' : (typename ?? text.slice(0, 120));
+  });
+  let result: autocannon.Result;
+  let probed: [Probed, Probed];
+  try {
+    result = await new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon(
+        {
+          url: `http://127.0.0.1:${port}/graphql`,
+          connections: OVERLOAD_CONNECTIONS,
+          duration: SECONDS,
+          timeout: ANSWER_TIMEOUT_SECONDS,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...admin() },
+          body,
+          requests: [{
+            onResponse: (status, text, _context, headers) => {
+              if (status === 503 && !Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'retry-after')) rejectedWithoutRetryAfter++;
+              if (status >= 200 && status < 300 && text.includes('"errors"')) okWithErrors++;
+            },
+          }],
+        },
+        (error: unknown, answered) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(answered)),
+      );
+      instance.on('response', (client, status, _bytes, ms) => {
+        answeredConnections.add(client);
+        if (status >= 200 && status < 300) ok.push(ms);
+        else if (status === 503) rejected.push(ms);
+        else countOf(failures, `HTTP ${status}`);
+      });
+    });
+  } finally {
+    probed = await Promise.all([healthz.stop(), orders.stop()]);
+    clearInterval(sampler);
+  }
+  if (server.exitCode !== null || server.signalCode !== null) throw new Error(`overload: the server left (${server.exitCode ?? server.signalCode})`);
+  if (result.timeouts > 0) countOf(failures, 'timeout', result.timeouts);
+  if (result.errors > result.timeouts) countOf(failures, 'connection error', result.errors - result.timeouts);
+  return {
+    seconds: result.duration,
+    ok: ok.sort((a, b) => a - b),
+    rejected: rejected.sort((a, b) => a - b),
+    rejectedWithoutRetryAfter,
+    okWithErrors,
+    failures,
+    unansweredConnections: OVERLOAD_CONNECTIONS - answeredConnections.size,
+    healthz: probed[0],
+    orders: probed[1],
+    peakMiB,
+  };
+}
+
+const p99OrNull = (sorted: number[]) => (sorted.length > 0 ? percentile(sorted, 99) : null);
+const counted = (counts: Map<string, number>) => (counts.size > 0 ? ` ${JSON.stringify(Object.fromEntries(counts))}` : '');
+
+/**
+ * 300 clients reading the 50-item selection, on a server of its own so that its memory is this
+ * scenario's: two rounds of SECONDS, each followed by SETTLE_SECONDS of quiet. Back-pressure
+ * should keep the 2xx p99, /healthz and placeOrder bounded, answer the excess with a fast 503
+ * and Retry-After, and the second round's peak RSS should be about the first's.
+ */
+async function overload(databaseUrl: string): Promise<Scenario> {
+  const port = 43_000 + Math.floor(Math.random() * 1000);
+  const server = await startServer(databaseUrl, port);
+  try {
+    const pid = server.pid!;
+    const body = readSelectionBody(await selectionOf(port, SKUS));
+    // An order per ORDER_EVERY_MS while a round lasts, with room for the timer's slack.
+    const buyers = await claimsToBuy(port, 2 * (Math.ceil((SECONDS * 1000) / ORDER_EVERY_MS) + 10), SKUS.slice(0, 3));
+    const nextOrder = () => {
+      const buyer = buyers.pop();
+      if (!buyer) throw new Error('no buyer left');
+      return order(buyer, 'overload');
+    };
+    await load(port, admin(), () => body, CONNECTIONS, WARMUP_SECONDS);
+    await sleep(SETTLE_SECONDS * 1000);
+    const before = rssMiB(pid);
+    const rounds: OverloadRound[] = [];
+    const afterMiB: number[] = [];
+    for (const round of [1, 2]) {
+      const measured = await overloadRound(port, server, body, nextOrder);
+      await sleep(SETTLE_SECONDS * 1000);
+      afterMiB.push(rssMiB(pid));
+      rounds.push(measured);
+      const { ok, rejected, healthz, orders } = measured;
+      log(`overload round ${round}: 2xx ${ok.length} (${Math.round(ok.length / measured.seconds)}/s, p50 ${percentile(ok, 50)} ms, p99 ${percentile(ok, 99)} ms${measured.okWithErrors > 0 ? `, ${measured.okWithErrors} with GraphQL errors` : ''}), `
+        + `503 ${rejected.length} (p99 ${p99OrNull(rejected) ?? '-'} ms, ${measured.rejectedWithoutRetryAfter} without Retry-After), other${counted(measured.failures) || ' none'}, `
+        + `${measured.unansweredConnections} of ${OVERLOAD_CONNECTIONS} connections never answered; `
+        + `/healthz p99 ${p99OrNull(healthz.latencies) ?? '-'} ms (${healthz.latencies.length} ok${counted(healthz.failures)}); `
+        + `placeOrder p99 ${p99OrNull(orders.latencies) ?? '-'} ms (${orders.latencies.length} ok${counted(orders.failures)}); RSS peak ${measured.peakMiB} MiB, ${SETTLE_SECONDS} s later ${afterMiB.at(-1)} MiB`);
+    }
+    const all = (pick: (round: OverloadRound) => number[]) => rounds.flatMap(pick).sort((a, b) => a - b);
+    const ok = all((r) => r.ok);
+    const rejected = all((r) => r.rejected);
+    const rssMiBs = { before, peak1: rounds[0]!.peakMiB, after1: afterMiB[0]!, peak2: rounds[1]!.peakMiB, after2: afterMiB[1]! };
+    log(`overload RSS MiB: before ${rssMiBs.before}, round 1 peak ${rssMiBs.peak1} → ${rssMiBs.after1}, round 2 peak ${rssMiBs.peak2} → ${rssMiBs.after2}`);
+    return {
+      name: 'overload',
+      rps: Math.round(ok.length / rounds.reduce((sum, r) => sum + r.seconds, 0)),
+      p50Ms: percentile(ok, 50),
+      p99Ms: percentile(ok, 99),
+      ceilingRps: null,
+      ratio: null,
+      queriesPerOp: null,
+      rejected: rejected.length,
+      rejectedP99Ms: p99OrNull(rejected),
+      rejectedWithRetryAfter: rejected.length > 0 ? rounds.every((r) => r.rejectedWithoutRetryAfter === 0) : null,
+      failed: rounds.reduce((sum, r) => sum + [...r.failures.values()].reduce((a, b) => a + b, 0), 0),
+      unansweredConnections: Math.max(...rounds.map((r) => r.unansweredConnections)),
+      healthzP99Ms: p99OrNull(all((r) => r.healthz.latencies)),
+      placeOrderP99Ms: p99OrNull(all((r) => r.orders.latencies)),
+      rssMiB: rssMiBs,
+    };
+  } finally {
+    await stopServer(server);
+  }
+}
+
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 log(`PostgreSQL ${serverUrl.replace(/\/\/([^:@/]*):[^@]*@/, '//$1:***@')}, Redis ${redisUrl}`);
 const scenarios = await withDatabase(async (url) => {
   const [portA, portB] = [41_000 + Math.floor(Math.random() * 1000), 42_000 + Math.floor(Math.random() * 1000)];
-  const servers = [await startServer(url, portA), await startServer(url, portB)];
-  const counter = await openStatementCounter(url);
+  const servers: ChildProcess[] = [];
   try {
-    await seedCatalog(portA);
-    const results: Scenario[] = [];
-    for (const [name, run] of [
-      ['read-selection', () => readSelection(portA, counter)],
-      ['claim', () => claim(portA, url, counter)],
-      ['place-order', () => placeOrders(portA, counter)],
-      ['place-order-contention', () => placeOrderContention(portA, counter)],
-      ['event-latency', () => eventLatency(portA, portB)],
-      ['deep-json-neighbour', () => deepJsonNeighbour(portA)],
-    ] as const) {
-      if (only && !only.includes(name)) continue;
-      log(`${name}…`);
-      results.push(await run());
+    servers.push(await startServer(url, portA));
+    servers.push(await startServer(url, portB));
+    const counter = await openStatementCounter(url);
+    try {
+      await seedCatalog(portA);
+      const results: Scenario[] = [];
+      for (const [name, run] of [
+        ['read-selection', () => readSelection(portA, counter)],
+        ['claim', () => claim(portA, url, counter)],
+        ['place-order', () => placeOrders(portA, counter)],
+        ['place-order-contention', () => placeOrderContention(portA, counter)],
+        ['event-latency', () => eventLatency(portA, portB)],
+        ['deep-json-neighbour', () => deepJsonNeighbour(portA)],
+        ['overload', () => overload(url)],
+      ] as const) {
+        if (only && !only.includes(name)) continue;
+        log(`${name}…`);
+        results.push(await run());
+      }
+      return results;
+    } finally {
+      await counter.close();
     }
-    return results;
   } finally {
-    await counter.close();
-    for (const server of servers) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
-    }
+    for (const server of servers) await stopServer(server);
   }
 });
 mkdirSync(resolve(root, 'bench'), { recursive: true });
