@@ -1,21 +1,18 @@
 // Live link events (DESIGN.md §1 step 6) over real sockets: graphql-ws and server-sent
 // events, published after commit, in sequence order, caught up after a reconnect, and across
 // instances (a second server process sharing PostgreSQL and Redis).
-import { spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import type { ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
 import { graphql } from './gql/index.js';
-import { ADMIN_KEY, asAdmin, asSession, is, startTestApp } from './helpers/app.js';
+import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { LINK_EVENTS, subscribeWs } from './helpers/events.js';
 import { AddItem, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { startInstance, startPrivateRedis } from './helpers/services.js';
+import type { Instance, PrivateRedis } from './helpers/services.js';
 
 const Claim = graphql(`
   mutation EventsClaim($input: ClaimSelectionInput!) {
@@ -47,28 +44,6 @@ afterAll(() => t.stop());
 async function lastSequence(): Promise<string> {
   const newest = await db().linkEvent.findFirst({ orderBy: { sequence: 'desc' } });
   return (newest?.sequence ?? 0n).toString();
-}
-
-/** A TCP port nothing listens on now (the system's choice). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
-/** Resolves once a Redis on this port answers PING. */
-async function answersPing(port: number): Promise<void> {
-  for (;;) {
-    const pong = await new Promise<boolean>((done) => {
-      const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-      socket.once('data', (data) => { socket.destroy(); done(data.toString().startsWith('+PONG')); });
-      socket.once('error', () => done(false));
-    });
-    if (pong) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**
@@ -274,41 +249,23 @@ describe('over server-sent events', () => {
 // A second instance is a separate server process on the same database, so what reaches one
 // instance from the other crossed Redis (or, with Redis unreachable, the outbox poll).
 describe.runIf(process.env.TEST_DATABASE_URL && process.env.REDIS_URL)('across instances', () => {
-  const instances: ChildProcess[] = [];
+  const instances: Instance[] = [];
+  const redises: PrivateRedis[] = [];
 
-  async function startInstance(env: Record<string, string>): Promise<string> {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    // What `npm start` runs: the build in dist/ (made current by test/global-setup.ts).
-    const child = spawn(process.execPath, ['dist/server.js'], {
-      cwd: resolve(import.meta.dirname, '..'),
-      env: { ...process.env, PORT: String(port), DATABASE_URL: t.databaseUrl!, ADMIN_API_KEY: ADMIN_KEY, NODE_ENV: 'test', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    instances.push(child);
-    let output = '';
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    const base = `http://localhost:${port}`;
-    for (let attempt = 0; attempt < 600; attempt++) {
-      if (child.exitCode !== null) throw new Error(`instance exited: ${output}`);
-      const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
-      if (ready) return base;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`instance did not start: ${output}`);
+  async function startServer(env: Record<string, string>): Promise<string> {
+    const instance = await startInstance({ DATABASE_URL: t.databaseUrl!, ...env });
+    instances.push(instance);
+    await instance.ready();
+    return instance.base;
   }
 
   afterAll(async () => {
-    for (const child of instances) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    for (const instance of instances) await instance.stop('SIGTERM');
+    for (const redis of redises) await redis.close();
   });
 
   it('delivers events committed on B to subscribers on A, and back', async () => {
-    const b = await startInstance({ REDIS_URL: process.env.REDIS_URL! });
+    const b = await startServer({ REDIS_URL: process.env.REDIS_URL! });
     const onA = subscribeWs(url, { after: await lastSequence() });
     const onB = subscribeWs(b, { after: await lastSequence() });
     try {
@@ -323,35 +280,24 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.REDIS_URL)('across i
   });
 
   it('keeps taking orders while Redis is down, and delivers everything once it is back', async () => {
-    // A Redis of this test's own, so that stopping it touches nothing else; the instances
-    // poll only once a minute, so what arrives came through Redis. Its port is one the system
-    // just handed out, and it must answer PING before anything goes on: a Redis that could not
-    // bind its port exits at once, and killing it later would wait for an exit that came already.
-    const port = await freePort();
-    const startRedis = async () => {
-      const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-      instances.push(redis);
-      const exited = new Promise<void>((_, reject) => redis.once('exit', (code) => reject(new Error(`redis-server on ${port} exited (${code})`))));
-      await Promise.race([answersPing(port), exited]);
-      return redis;
-    };
-    let redis = await startRedis();
-    const env = { REDIS_URL: `redis://127.0.0.1:${port}`, LINK_EVENT_POLL_MS: '60000' };
-    const [b, c] = await Promise.all([startInstance(env), startInstance(env)]);
+    // A Redis of this test's own (test/helpers/services.ts), so that stopping it touches
+    // nothing else; the instances poll only once a minute, so what arrives came through Redis.
+    const redis = await startPrivateRedis();
+    redises.push(redis);
+    const { port } = redis;
+    const env = { REDIS_URL: redis.url, LINK_EVENT_POLL_MS: '60000' };
+    const [b, c] = await Promise.all([startServer(env), startServer(env)]);
     const onC = subscribeWs(c, { after: await lastSequence() });
     try {
       await connectedToRedis(port);
       const before = await runFlow(b);
       expectFlow(await onC.next(4), before);
 
-      const gone = new Promise((r) => redis.once('exit', r));
-      expect(redis.exitCode).toBeNull();
-      redis.kill('SIGKILL');
-      await gone;
+      await redis.kill();
       const whileDown = await runFlow(b); // the mutations still succeed
       expect(await db().linkEvent.count({ where: { linkId: whileDown.linkId } })).toBe(4);
 
-      redis = await startRedis();
+      await redis.start();
       // Once B and C are reconnected, the next announcement makes C read everything after the
       // last event it delivered: the four from while Redis was down, then the new four.
       await connectedToRedis(port);
@@ -365,7 +311,7 @@ describe.runIf(process.env.TEST_DATABASE_URL && process.env.REDIS_URL)('across i
   });
 
   it('keeps taking orders while Redis is unreachable, and the events still arrive', async () => {
-    const noRedis = await startInstance({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const noRedis = await startServer({ REDIS_URL: 'redis://127.0.0.1:1' });
     const onA = subscribeWs(url, { after: await lastSequence() });
     try {
       const flow = await runFlow(noRedis);
