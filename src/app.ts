@@ -1,7 +1,7 @@
 // buildApp(config) -> { yoga, start(), stop() }: GraphQL over HTTP (and SSE) and graphql-ws
 // on one port at /graphql, plus /healthz (alive) and /readyz (database answers).
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import type { DocumentNode, ExecutionArgs } from 'graphql';
@@ -16,6 +16,7 @@ import type { Database, DatabaseOptions } from './db/client.js';
 import { refuseBody } from './http/body.js';
 import { Requests } from './http/requests.js';
 import { refuseUnavailable, unavailableError } from './http/unavailable.js';
+import type { UnavailableReason } from './http/unavailable.js';
 import { memoryRateLimiter, redisRateLimiter } from './auth/rate-limit.js';
 import type { Clock } from './auth/rate-limit.js';
 import { createEventBus } from './events/bus.js';
@@ -25,9 +26,14 @@ import type { Context } from './schema/builder.js';
 import { schema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
 import { isPageRequest, pageHandler } from './pages.js';
+import { createLogger, messageLog, requestIdFrom, useRequestLog } from './observability/log.js';
+import type { Logger } from './observability/log.js';
+import { createMetrics, metricsHandler } from './observability/metrics.js';
+import type { AppMetrics } from './observability/metrics.js';
 
 export interface App {
   yoga: ReturnType<typeof createYoga<ServerContext, Context>>;
+  metrics: AppMetrics;
   /** Resolves once the database is open; until then GraphQL requests get 503 and /readyz is false. */
   ready: Promise<Database>;
   /** Listens on config.port (0 picks a free one); resolves to the bound URL. */
@@ -52,6 +58,9 @@ export interface BuildOptions {
    * A promise (the process waiting for PostgreSQL) lets the app listen meanwhile.
    */
   database?: Database | Promise<Database>;
+  /** The JSON log (a line per request); silent by default. */
+  logger?: Logger;
+  /** Messages of the database, event bus and rate limits; into `logger` by default. */
   log?: (message: string) => void;
   /** The clock of the rate limits and the caller cache (tests set one); Date.now by default. */
   now?: Clock;
@@ -138,6 +147,13 @@ const READY_PING_MS = 1_000;
 /** How long a stop waits for server-sent event requests to end once their stream is closed. */
 const STREAMS_END_MS = 2_000;
 
+/** Listens on `port` (0: any free one); resolves to the port bound. */
+const listen = (server: Server, port: number) =>
+  new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve((server.address() as AddressInfo).port));
+  });
+
 const pathOf = (req: IncomingMessage) => (req.url ?? '/').split('?')[0]!;
 
 /** Whether `work` resolves within `ms`; false when it rejects or takes longer. */
@@ -152,7 +168,8 @@ async function answersWithin(work: Promise<unknown>, ms: number): Promise<boolea
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
-  const log = options.log ?? (() => {});
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  const log = options.log ?? messageLog(logger);
   const ownsDatabase = !options.database;
   let database: Database | undefined;
   const ready = Promise.resolve(options.database ?? openDatabase(databaseOptions(config, log))).then((opened) => (database = opened));
@@ -166,6 +183,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ? await redisRateLimiter(config.redisUrl, config.claimRateLimit, log, { now })
     : memoryRateLimiter(config.claimRateLimit, { now });
   const stream = openEventStream(bus, log, config.eventPollMs);
+  const metrics = createMetrics({
+    poolStats: () => database?.poolStats() ?? null,
+    inFlight: () => requests.inFlight,
+    redisUp: config.redisUrl ? () => bus.redisUp() ?? false : undefined,
+    outboxLag: () => stream.lag(),
+  });
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -176,7 +199,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // offline); its 9 MB are read the first time the page is asked for, not at start.
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     landingPage: false,
-    logging: config.production ? 'warn' : 'info',
+    // Each request's line (useRequestLog) carries its errors and their causes.
+    logging: false,
     context: async ({ request, req, connectionParams }) => {
       const credentials = credentialsOf(request, connectionParams);
       const caller = await callerOf(callers, credentials);
@@ -187,6 +211,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         clientAddress: clientAddressOf(request, req, config.trustProxy),
         claimLimiter,
         loaders: createLoaders(),
+        metrics,
       };
     },
     // A database that does not answer is "retry in a moment" (503, SERVICE_UNAVAILABLE), not a bug.
@@ -194,7 +219,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       isDev: false,
       maskError: (error, message, isDev) => (isDatabaseUnavailable(error) ? unavailableError('database') : maskError(error, message, isDev)),
     },
+    // The request log first: its line must see every request, refused ones too.
     plugins: [
+      useRequestLog(logger),
+      metrics.plugin,
       ...limitPlugins(config.production),
       useReadinessCheck({
         endpoint: '/readyz',
@@ -207,16 +235,34 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   const pages = pageHandler();
+  // /metrics on the main port answers admins only; with METRICS_PORT, it has a port of its own.
+  const adminMetrics = metricsHandler(metrics, async (req) => {
+    try {
+      return (await callers.resolve({ authorization: req.headers.authorization ?? null })).kind === 'admin';
+    } catch (error) {
+      if (error instanceof Unauthenticated) return false;
+      throw error;
+    }
+  });
+  const metricsServer = config.metricsPort === undefined ? undefined : createServer(metricsHandler(metrics));
+  const refuse = (req: IncomingMessage, res: ServerResponse, reason: UnavailableReason) => {
+    metrics.httpRejected.inc({ reason });
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    logger.warn({ requestId, status: 503, reason }, 'request refused');
+    refuseUnavailable(res, reason, { 'x-request-id': requestId });
+  };
   const server: Server = createServer((req, res) => {
     if (requests.draining) res.setHeader('connection', 'close');
     if (isPageRequest(req)) return pages(req, res);
+    const path = pathOf(req);
     // Health is answered outside the bound, so a busy server still says it is alive at once.
-    if (HEALTH_PATHS.has(pathOf(req))) return void yoga(req, res);
-    if (refuseBody(req, res, REQUEST_LIMITS.bodyBytes)) return;
-    if (requests.draining) return refuseUnavailable(res, 'stopping');
-    if (!database) return refuseUnavailable(res, 'starting');
+    if (HEALTH_PATHS.has(path)) return void yoga(req, res);
+    if (path === '/metrics' && !metricsServer) return adminMetrics(req, res);
+    if (refuseBody(req, res, REQUEST_LIMITS.bodyBytes)) return void metrics.httpRejected.inc({ reason: 'body_too_large' });
+    if (requests.draining) return refuse(req, res, 'stopping');
+    if (!database) return refuse(req, res, 'starting');
     const subscription = req.headers.accept?.includes('text/event-stream') ?? false;
-    if (!(subscription ? requests.admitsStream() : requests.admits())) return refuseUnavailable(res, 'overloaded');
+    if (!(subscription ? requests.admitsStream() : requests.admits())) return refuse(req, res, 'overloaded');
     if (subscription) requests.stream(() => yoga(req, res));
     else requests.operation(res, () => yoga(req, res));
   });
@@ -311,15 +357,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   let stopping: Promise<void> | undefined;
   return {
     yoga,
+    metrics,
     ready,
-    start: () =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, () => {
-          const { port } = server.address() as AddressInfo;
-          resolve(`http://localhost:${port}`);
-        });
-      }),
+    async start() {
+      if (metricsServer) {
+        const port = await listen(metricsServer, config.metricsPort!);
+        log(`metrics on http://localhost:${port}/metrics`);
+      }
+      return `http://localhost:${await listen(server, config.port)}`;
+    },
     stop: () =>
       (stopping ??= (async () => {
         // No new connections; the idle ones close, the busy ones after their answer.
@@ -337,6 +383,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await yoga.dispose();
         server.closeAllConnections();
         await closed;
+        if (metricsServer?.listening) await new Promise((resolve) => metricsServer.close(resolve));
         await bus.close();
         await claimLimiter.close();
         if (ownsDatabase) await database?.close();

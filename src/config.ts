@@ -26,6 +26,8 @@ export interface Config {
   metricsPort: number | undefined;
   /** pino's level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
+  /** JSON lines, or the same lines readable by a person (a terminal's default outside production). */
+  logFormat: 'json' | 'pretty';
   production: boolean;
 }
 
@@ -80,7 +82,15 @@ function logLevel(env: Env): string {
   return raw;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+function logFormat(env: Env, terminal: boolean): 'json' | 'pretty' {
+  const raw = (env.LOG_FORMAT ?? '').toLowerCase();
+  if (raw === 'json' || raw === 'pretty') return raw;
+  if (raw !== '') throw new ConfigError(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
+  return terminal && env.NODE_ENV !== 'production' ? 'pretty' : 'json';
+}
+
+/** `terminal`: whether the logs go to a terminal (the default LOG_FORMAT depends on it). */
+export function loadConfig(env: Env = process.env, terminal = false): Config {
   const port = integer(env, 'PORT', 4000, 0, 65535);
   const adminApiKey = env.ADMIN_API_KEY === '' ? undefined : env.ADMIN_API_KEY;
   if (adminApiKey !== undefined && adminApiKey.length < 32) {
@@ -104,6 +114,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownDrainSeconds: integer(env, 'SHUTDOWN_DRAIN_SECONDS', 25, 0, 3_600),
     metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
     logLevel: logLevel(env),
+    logFormat: logFormat(env, terminal),
     production: env.NODE_ENV === 'production',
   };
 }

@@ -1,13 +1,15 @@
 // Process entry: configuration, start, graceful stop on SIGTERM / SIGINT.
 import { ConfigError, loadConfig } from './config.js';
 import { waitForDatabase } from './db/client.js';
+import { createLogger, messageLog } from './observability/log.js';
+import type { Logger } from './observability/log.js';
 
-const log = (message: string) => console.log(`[linkcart] ${message}`);
+let logger: Logger | undefined;
 
 async function main() {
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, process.stdout.isTTY === true);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`[linkcart] configuration error: ${error.message}`);
@@ -15,6 +17,8 @@ async function main() {
     }
     throw error;
   }
+  logger = createLogger({ level: config.logLevel, pretty: config.logFormat === 'pretty' });
+  const log = messageLog(logger);
   log(config.databaseUrl ? 'database: PostgreSQL (DATABASE_URL)' : `database: embedded PGlite in ${config.dataDir}`);
   // The API's modules load while the database opens: PGlite compiles its WebAssembly off the
   // main thread, so a start costs the longer of the two rather than their sum. A PostgreSQL
@@ -23,7 +27,7 @@ async function main() {
   const { buildApp, databaseOptions } = await import('./app.js');
   const opening = waitForDatabase({ ...databaseOptions(config, log), waitSeconds: config.databaseWaitSeconds });
   opening.catch(() => {}); // awaited below; a failure is reported there
-  const app = await buildApp(config, { database: opening, log });
+  const app = await buildApp(config, { database: opening, log, logger });
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
     (stopping ??= (async () => {
@@ -36,7 +40,7 @@ async function main() {
     stopAll().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(error);
+        logger?.fatal({ err: error }, 'the stop failed');
         process.exit(1);
       },
     );
@@ -63,7 +67,7 @@ async function main() {
   if (!(await anyAdminKey(config.adminApiKey))) {
     if (config.production) {
       await stopAll();
-      console.error('[linkcart] no admin key: set ADMIN_API_KEY (at least 32 characters) or create one with `npm run admin:key -- --name <name>`, then start again');
+      logger.fatal('no admin key: set ADMIN_API_KEY (at least 32 characters) or create one with `npm run admin:key -- --name <name>`, then start again');
       process.exit(2);
     }
     firstRunKey = await createFirstRunKey();
@@ -78,6 +82,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error('[linkcart] failed to start:', error instanceof Error ? error.message : error);
+  const message = `failed to start: ${error instanceof Error ? error.message : String(error)}`;
+  if (logger) logger.fatal(message);
+  else console.error(`[linkcart] ${message}`);
   process.exit(1);
 });

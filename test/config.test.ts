@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       shutdownDrainSeconds: 25,
       metricsPort: undefined,
       logLevel: 'info',
+      logFormat: 'json',
       production: false,
     });
   });
@@ -58,6 +59,7 @@ describe('loadConfig', () => {
       shutdownDrainSeconds: 3,
       metricsPort: 9464,
       logLevel: 'warn',
+      logFormat: 'json',
       production: true,
     });
   });
@@ -77,10 +79,19 @@ describe('loadConfig', () => {
     [{ MAX_CONCURRENT_REQUESTS: 'lots' }, /MAX_CONCURRENT_REQUESTS must be a whole number/],
     [{ DATABASE_WAIT_SECONDS: '-1' }, /DATABASE_WAIT_SECONDS must be a whole number from 0 to 3600/],
     [{ METRICS_PORT: '99999' }, /METRICS_PORT must be a whole number from 0 to 65535/],
+    [{ LOG_FORMAT: 'xml' }, /LOG_FORMAT must be json or pretty/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('logs for a person at a terminal, and JSON lines anywhere else and in production', () => {
+    expect(loadConfig({}, true).logFormat).toBe('pretty');
+    expect(loadConfig({}, false).logFormat).toBe('json');
+    expect(loadConfig({ NODE_ENV: 'production' }, true).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'JSON' }, true).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty', NODE_ENV: 'production' }).logFormat).toBe('pretty');
   });
 
   it('never repeats a database password in a message', () => {

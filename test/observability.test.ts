@@ -7,13 +7,16 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
 import { createCallerResolver } from '../src/auth/caller.js';
+import { loadConfig } from '../src/config.js';
 import type { Caller } from '../src/auth/caller.js';
 import { memoryRateLimiter } from '../src/auth/rate-limit.js';
 import type { RateLimiter } from '../src/auth/rate-limit.js';
 import { createLogger, messageLog, requestIdFrom, useRequestLog } from '../src/observability/log.js';
 import { countClaim, createMetrics, metricsHandler } from '../src/observability/metrics.js';
 import type { AppMetrics, MetricsOptions } from '../src/observability/metrics.js';
+import type { Database } from '../src/db/client.js';
 import type { Context } from '../src/schema/builder.js';
 import { schema } from '../src/schema/index.js';
 import { createLoaders } from '../src/schema/loaders.js';
@@ -73,6 +76,7 @@ function testYoga({ logger, metrics, claimLimiter = memoryRateLimiter(100), now 
         clientAddress: '192.0.2.7',
         claimLimiter,
         loaders: createLoaders(),
+        metrics,
       };
     },
     plugins: [useRequestLog(logger, { now }), metrics.plugin],
@@ -97,21 +101,27 @@ function testYoga({ logger, metrics, claimLimiter = memoryRateLimiter(100), now 
   return { yoga, send, admin, claim };
 }
 
+/** An admin selection of one `sku` for buyer@example.com, and the hashes of a link to it. */
+async function issueLink(admin: ReturnType<typeof testYoga>['admin'], sku: string): Promise<{ hash1: string; hash2: string }> {
+  const created = await admin(CreateSelection, { input: { marketCode: 'SE', pricelistCode: 'SEK', countryCode: 'SE', customerEmail: 'buyer@example.com' } });
+  if (created.createSelection.__typename !== 'CreateSelectionSuccess') throw new Error(JSON.stringify(created));
+  const selectionId = created.createSelection.selection.id;
+  await admin(AddItem, { input: { selectionId, sku, quantity: 1 } });
+  const issued = await admin(IssueLink, { input: { selectionId, lockItems: false } });
+  if (issued.issueShareableLink.__typename !== 'IssueShareableLinkSuccess') throw new Error(JSON.stringify(issued));
+  return { hash1: issued.issueShareableLink.link.hash1, hash2: issued.issueShareableLink.hash2 };
+}
+
 let drop: () => Promise<void>;
+let database: Database;
 /** The hashes of a link to a selection (one TEE-S, customer set), issued in beforeAll. */
 let link: { hash1: string; hash2: string };
 
 beforeAll(async () => {
-  ({ drop } = await createTestDatabase());
+  ({ drop, database } = await createTestDatabase());
   const { admin } = testYoga({ logger: createLogger({ level: 'silent' }), metrics: createMetrics() });
   await admin(ImportCatalog, { input: standardCatalog });
-  const created = await admin(CreateSelection, { input: { marketCode: 'SE', pricelistCode: 'SEK', countryCode: 'SE', customerEmail: 'buyer@example.com' } });
-  if (created.createSelection.__typename !== 'CreateSelectionSuccess') throw new Error(JSON.stringify(created));
-  const selectionId = created.createSelection.selection.id;
-  await admin(AddItem, { input: { selectionId, sku: 'TEE-S', quantity: 1 } });
-  const issued = await admin(IssueLink, { input: { selectionId, lockItems: false } });
-  if (issued.issueShareableLink.__typename !== 'IssueShareableLinkSuccess') throw new Error(JSON.stringify(issued));
-  link = { hash1: issued.issueShareableLink.link.hash1, hash2: issued.issueShareableLink.hash2 };
+  link = await issueLink(admin, 'TEE-S');
 });
 
 afterAll(async () => {
@@ -324,7 +334,6 @@ describe('metrics', () => {
     expect(sample(two, 'linkcart_orders_total')).toBe(1);
     expect(one).toContain('operationName="OnlyFirst"');
     expect(two).not.toContain('OnlyFirst');
-    expect(sample(two, 'linkcart_process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
   it('reads the gauges when scraped, and leaves out what has no value', async () => {
@@ -388,13 +397,7 @@ describe('placeOrder says what it did, for the counters', () => {
   it('an order consumes the link once; a replay of its idempotency key places nothing', async () => {
     const { admin, claim } = testYoga({ logger: createLogger({ level: 'silent' }), metrics: createMetrics() });
     // A link of its own: the one of beforeAll stays unconsumed for the other tests.
-    const created = await admin(CreateSelection, { input: { marketCode: 'SE', pricelistCode: 'SEK', countryCode: 'SE', customerEmail: 'buyer@example.com' } });
-    if (created.createSelection.__typename !== 'CreateSelectionSuccess') throw new Error(JSON.stringify(created));
-    const selectionId = created.createSelection.selection.id;
-    await admin(AddItem, { input: { selectionId, sku: 'MUG', quantity: 1 } });
-    const issued = await admin(IssueLink, { input: { selectionId, lockItems: false } });
-    if (issued.issueShareableLink.__typename !== 'IssueShareableLinkSuccess') throw new Error(JSON.stringify(issued));
-    const hashes = { hash1: issued.issueShareableLink.link.hash1, hash2: issued.issueShareableLink.hash2 };
+    const hashes = await issueLink(admin, 'MUG');
 
     const callers = createCallerResolver(ADMIN_KEY);
     const claimant = async () => {
@@ -418,5 +421,80 @@ describe('placeOrder says what it did, for the counters', () => {
       replayed: false,
       linkConsumed: false,
     });
+  });
+});
+
+describe('the schema counts', () => {
+  it('claims by outcome, orders placed and links consumed, where each outcome is known', async () => {
+    const metrics = createMetrics();
+    // One failed claim per client, then every claim from it is RATE_LIMITED.
+    const { admin, claim, send } = testYoga({ logger: createLogger({ level: 'silent' }), metrics, claimLimiter: memoryRateLimiter(1) });
+    const hashes = await issueLink(admin, 'MUG');
+    const BUY = `mutation Buy($input: PlaceOrderInput!) { placeOrder(input: $input) { __typename ... on Error { code } } }`;
+
+    const { answer } = await claim(hashes);
+    const { sessionToken, selection } = answer.data!.claimSelection;
+    const buy = () => send(BUY, { input: { selectionId: selection!.id, idempotencyKey: 'once' } }, { 'x-session-token': sessionToken! });
+    expect((await buy()).body).toEqual({ data: { placeOrder: { __typename: 'PlaceOrderSuccess' } } });
+    expect((await buy()).body).toEqual({ data: { placeOrder: { __typename: 'PlaceOrderSuccess' } } });
+    expect((await claim(hashes)).answer.data!.claimSelection.code).toBe('LINK_USED');
+    expect((await claim({ hash1: hashes.hash1, hash2: 'guess' })).answer.data!.claimSelection.code).toBe('LINK_NOT_FOUND');
+    expect((await claim(link)).answer.data!.claimSelection.code).toBe('RATE_LIMITED');
+
+    const text = await metrics.registry.metrics();
+    expect(sample(text, 'linkcart_claims_total{result="claimed"}')).toBe(1);
+    expect(sample(text, 'linkcart_claims_total{result="link_used"}')).toBe(1);
+    expect(sample(text, 'linkcart_claims_total{result="link_not_found"}')).toBe(1);
+    expect(sample(text, 'linkcart_claims_total{result="rate_limited"}')).toBe(1);
+    expect(sample(text, 'linkcart_claims_rate_limited_total')).toBe(1);
+    expect(sample(text, 'linkcart_orders_total')).toBe(1);
+    expect(sample(text, 'linkcart_links_consumed_total')).toBe(1);
+  });
+});
+
+describe('in the app', () => {
+  it('serves /metrics on its own port to admins only, and counts requests it refuses before GraphQL', async () => {
+    const log = capturedLogger();
+    const app = await buildApp(loadConfig({ PORT: '0', ADMIN_API_KEY: ADMIN_KEY, MAX_CONCURRENT_REQUESTS: '1' }), { database, logger: log.logger });
+    try {
+      const url = await app.start();
+      expect((await fetch(`${url}/metrics`)).status).toBe(401);
+      expect((await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer lc_admin_not-a-key' } })).status).toBe(401);
+      const tooLarge = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...asAdmin }, body: 'x'.repeat(2 * 1024 * 1024) });
+      expect(tooLarge.status).toBe(413);
+      const answer = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'probe-1', ...asAdmin },
+        body: JSON.stringify({ query: 'query Probe { __typename }' }),
+      });
+      expect(answer.headers.get('x-request-id')).toBe('probe-1');
+      const scrape = await fetch(`${url}/metrics`, { headers: asAdmin });
+      expect(scrape.status).toBe(200);
+      const text = await scrape.text();
+      expect(sample(text, 'graphql_envelop_request_duration_count{operationName="Probe",operationType="query"}')).toBe(1);
+      expect(sample(text, 'linkcart_http_rejected_total{reason="body_too_large"}')).toBe(1);
+      expect(log.lines().find((line) => line.requestId === 'probe-1')).toMatchObject({ operationName: 'Probe', caller: 'admin', status: 200 });
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('with METRICS_PORT, serves /metrics there to whoever reaches it, and not on the GraphQL port', async () => {
+    const metricsPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const app = await buildApp(loadConfig({ PORT: '0', ADMIN_API_KEY: ADMIN_KEY, METRICS_PORT: String(metricsPort) }), { database });
+    try {
+      const url = await app.start();
+      const open = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(open.status).toBe(200);
+      expect(await open.text()).toContain('# TYPE linkcart_orders_total counter');
+      expect((await fetch(`${url}/metrics`, { headers: asAdmin })).status).not.toBe(200);
+    } finally {
+      await app.stop();
+    }
   });
 });

@@ -70,6 +70,13 @@ export class LinkEventStream {
     });
   }
 
+  /** Committed events this process's subscribers have not been sent yet (0 while nobody listens). */
+  async lag(): Promise<number> {
+    const delivered = this.last;
+    if (delivered === null) return 0;
+    return Math.max(0, Number((await this.maxSequence()) - delivered));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.poll);

@@ -6,6 +6,7 @@ import { GraphQLError, getOperationAST } from 'graphql';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { pino } from 'pino';
+import pinoPretty from 'pino-pretty';
 import type { DestinationStream, Logger } from 'pino';
 import type { Context } from '../schema/builder.js';
 
@@ -24,9 +25,11 @@ export interface LoggerOptions {
   level: string;
   /** Where the lines go; stdout by default. */
   stream?: DestinationStream;
+  /** The lines readable by a person (pino-pretty) rather than JSON. */
+  pretty?: boolean;
 }
 
-export function createLogger({ level, stream }: LoggerOptions): Logger {
+export function createLogger({ level, stream, pretty = false }: LoggerOptions): Logger {
   const options = {
     level,
     base: { service: 'linkcart' },
@@ -34,7 +37,8 @@ export function createLogger({ level, stream }: LoggerOptions): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
-  return stream ? pino(options, stream) : pino(options);
+  const destination = pretty ? pinoPretty({ destination: stream ?? 1, sync: true, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss' }) : stream;
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** The `log(message)` callbacks the database, event bus and rate limiter take, as log lines. */

@@ -6,14 +6,9 @@ import type { Plugin } from 'graphql-yoga';
 import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { FillLabelsFnParams } from '@graphql-yoga/plugin-prometheus';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PoolStats } from '../db/client.js';
 import { DomainError } from '../services/errors.js';
 
-/** The database pool's connections: open, idle, and queries waiting for one. */
-export interface PoolStats {
-  total: number;
-  idle: number;
-  waiting: number;
-}
 
 export interface MetricsOptions {
   /** The pool's connections now; null on the embedded database, which has no pool. */
@@ -50,9 +45,21 @@ const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 /** Seconds: most operations take milliseconds; a claim or an order under load up to seconds. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+const withProcessMetrics = new WeakSet<Registry>();
+
+/**
+ * The process's own metrics (memory, CPU, event loop lag, GC), added at the first scrape: they
+ * start monitors that run for the life of the process, which an app never scraped (a test's)
+ * need not pay for.
+ */
+function processMetrics(registry: Registry): void {
+  if (withProcessMetrics.has(registry)) return;
+  withProcessMetrics.add(registry);
+  collectDefaultMetrics({ register: registry, prefix: 'linkcart_' });
+}
+
 export function createMetrics(options: MetricsOptions = {}): AppMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'linkcart_' });
 
   const names = new Set<string>();
   const operationName = (name: string | undefined): string => {
@@ -235,6 +242,7 @@ export function metricsHandler(
       if (authorize && !(await authorize(req))) {
         return send(res, 401, { 'www-authenticate': 'Bearer realm="linkcart"' }, 'Send an admin key: Authorization: Bearer <admin key>\n');
       }
+      processMetrics(metrics.registry);
       const body = await metrics.registry.metrics();
       res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(req.method === 'HEAD' ? undefined : body);
     })().catch(() => {

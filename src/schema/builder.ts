@@ -11,6 +11,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { AuthFailure } from '@pothos/plugin-scope-auth';
 import type { Caller } from '../auth/caller.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
+import type { AppMetrics } from '../observability/metrics.js';
 import { db } from '../db/client.js';
 import { Forbidden } from '../services/errors.js';
 import { LIMITS } from '../services/validate.js';
@@ -29,6 +30,8 @@ export interface Context {
   /** Failed claims per client address. */
   claimLimiter: RateLimiter;
   loaders: Loaders;
+  /** The app's counters of claims, orders and consumed links. */
+  metrics: AppMetrics;
 }
 
 export const builder = new SchemaBuilder<{

@@ -4,6 +4,7 @@ import { db } from '../db/client.js';
 import { builder } from './builder.js';
 import { resultErrors } from './errors.js';
 import { claimSelection, claimSelectionLimited } from '../services/link.js';
+import { countClaim } from '../observability/metrics.js';
 
 export const Claim = builder.prismaObject('Claim', {
   description: 'One claimant\'s claim of a shareable link.',
@@ -52,6 +53,6 @@ builder.mutationField('claimSelection', (t) =>
     errors: resultErrors('ClaimSelection', [LinkUnavailable, RateLimited, ValidationFailed]),
     args: { input: t.arg({ type: ClaimSelectionInput, description: 'The hash pair.' }) },
     resolve: (_root, { input }, ctx) =>
-      claimSelectionLimited(ctx.claimLimiter, ctx.clientAddress, () => claimSelection(ctx.caller, input, ctx.sessionToken)),
+      countClaim(ctx.metrics, claimSelectionLimited(ctx.claimLimiter, ctx.clientAddress, () => claimSelection(ctx.caller, input, ctx.sessionToken))),
   }),
 );

@@ -179,6 +179,11 @@ builder.mutationField('placeOrder', (t) =>
       ValidationFailed, NotFound, Forbidden, SelectionStateFailed, OutOfStock, ShippingUnavailable, IdempotencyConflict, LinkUnavailable,
     ]),
     args: { input: t.arg({ type: PlaceOrderInput, description: 'The selection and an idempotency key.' }) },
-    resolve: (_root, { input }, ctx) => placeOrder(ctx.caller, input),
+    resolve: async (_root, { input }, ctx) => {
+      const placed = await placeOrder(ctx.caller, input);
+      if (!placed.replayed) ctx.metrics.orders.inc();
+      if (placed.linkConsumed) ctx.metrics.linksConsumed.inc();
+      return placed;
+    },
   }),
 );
