@@ -59,6 +59,8 @@ interface Scenario {
   /** overload: the most load connections, in one round, that got no answer at all (never accepted, or answered after the round). */
   unansweredConnections?: number;
   healthzP99Ms?: number | null;
+  /** overload: /healthz on the operations port (METRICS_PORT), which has no client connections queued before it. */
+  opsHealthzP99Ms?: number | null;
   placeOrderP99Ms?: number | null;
   /** overload: the server's resident memory before the load, at the peak of each round, 5 s after each. */
   rssMiB?: { before: number; peak1: number; after1: number; peak2: number; after2: number };
@@ -81,11 +83,14 @@ async function withDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
   }
 }
 
-async function startServer(databaseUrl: string, port: number): Promise<ChildProcess> {
+async function startServer(databaseUrl: string, port: number, env: Record<string, string> = {}): Promise<ChildProcess> {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', resolve(root, 'bench/profiles')] : [];
   const child = spawn(process.execPath, [...profile, 'dist/server.js'], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, ADMIN_API_KEY: adminKey },
+    // The throughput scenarios send more requests at once than the default bound admits (200
+    // buyers of one link): they measure the work, so their servers take them all. overload
+    // runs with the default (or MAX_CONCURRENT_REQUESTS as set for the bench).
+    env: { ...process.env, MAX_CONCURRENT_REQUESTS: '10000', NODE_ENV: 'production', PORT: String(port), DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, ADMIN_API_KEY: adminKey, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let attempt = 0; attempt < 600; attempt++) {
@@ -515,6 +520,7 @@ interface OverloadRound {
   /** Load connections that got no answer during the round. */
   unansweredConnections: number;
   healthz: Probed;
+  opsHealthz: Probed;
   orders: Probed;
   peakMiB: number;
 }
@@ -542,8 +548,8 @@ async function overloadRound(port: number, server: ChildProcess, body: string, n
   }, 100);
   // On a new connection each time, as an orchestrator's probe comes: a busy event loop accepts
   // one connection per turn (libuv), so this also times the wait for the accept.
-  const healthz = probe(HEALTHZ_EVERY_MS, (signal) => new Promise<string>((resolve, reject) => {
-    const sent = request({ host: '127.0.0.1', port, path: '/healthz', agent: false, signal }, (response) => {
+  const healthAt = (healthPort: number) => probe(HEALTHZ_EVERY_MS, (signal) => new Promise<string>((resolve, reject) => {
+    const sent = request({ host: '127.0.0.1', port: healthPort, path: '/healthz', agent: false, signal }, (response) => {
       response.resume();
       response.on('end', () => resolve(response.statusCode === 200 ? 'ok' : `HTTP ${response.statusCode}`));
       response.on('error', reject);
@@ -551,6 +557,8 @@ async function overloadRound(port: number, server: ChildProcess, body: string, n
     sent.on('error', reject);
     sent.end();
   }));
+  const healthz = healthAt(port);
+  const opsHealthz = healthAt(opsPortOf(port));
   const orders = probe(ORDER_EVERY_MS, async (signal) => {
     const { query, headers } = nextOrder();
     const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }), signal });
@@ -560,7 +568,7 @@ async function overloadRound(port: number, server: ChildProcess, body: string, n
     return typename === 'PlaceOrderSuccess' ? 'ok' : (typename ?? text.slice(0, 120));
   });
   let result: autocannon.Result;
-  let probed: [Probed, Probed];
+  let probed: [Probed, Probed, Probed];
   try {
     result = await new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon(
@@ -589,7 +597,7 @@ async function overloadRound(port: number, server: ChildProcess, body: string, n
       });
     });
   } finally {
-    probed = await Promise.all([healthz.stop(), orders.stop()]);
+    probed = await Promise.all([healthz.stop(), opsHealthz.stop(), orders.stop()]);
     clearInterval(sampler);
   }
   if (server.exitCode !== null || server.signalCode !== null) throw new Error(`overload: the server left (${server.exitCode ?? server.signalCode})`);
@@ -604,10 +612,14 @@ async function overloadRound(port: number, server: ChildProcess, body: string, n
     failures,
     unansweredConnections: OVERLOAD_CONNECTIONS - answeredConnections.size,
     healthz: probed[0],
-    orders: probed[1],
+    opsHealthz: probed[1],
+    orders: probed[2],
     peakMiB,
   };
 }
+
+/** The overload server's operations port (METRICS_PORT). */
+const opsPortOf = (port: number) => port + 1_000;
 
 const p99OrNull = (sorted: number[]) => (sorted.length > 0 ? percentile(sorted, 99) : null);
 const counted = (counts: Map<string, number>) => (counts.size > 0 ? ` ${JSON.stringify(Object.fromEntries(counts))}` : '');
@@ -620,7 +632,7 @@ const counted = (counts: Map<string, number>) => (counts.size > 0 ? ` ${JSON.str
  */
 async function overload(databaseUrl: string): Promise<Scenario> {
   const port = 43_000 + Math.floor(Math.random() * 1000);
-  const server = await startServer(databaseUrl, port);
+  const server = await startServer(databaseUrl, port, { METRICS_PORT: String(opsPortOf(port)), MAX_CONCURRENT_REQUESTS: process.env.MAX_CONCURRENT_REQUESTS ?? '' });
   try {
     const pid = server.pid!;
     const body = readSelectionBody(await selectionOf(port, SKUS));
@@ -641,11 +653,12 @@ async function overload(databaseUrl: string): Promise<Scenario> {
       await sleep(SETTLE_SECONDS * 1000);
       afterMiB.push(rssMiB(pid));
       rounds.push(measured);
-      const { ok, rejected, healthz, orders } = measured;
+      const { ok, rejected, healthz, opsHealthz, orders } = measured;
       log(`overload round ${round}: 2xx ${ok.length} (${Math.round(ok.length / measured.seconds)}/s, p50 ${percentile(ok, 50)} ms, p99 ${percentile(ok, 99)} ms${measured.okWithErrors > 0 ? `, ${measured.okWithErrors} with GraphQL errors` : ''}), `
         + `503 ${rejected.length} (p99 ${p99OrNull(rejected) ?? '-'} ms, ${measured.rejectedWithoutRetryAfter} without Retry-After), other${counted(measured.failures) || ' none'}, `
         + `${measured.unansweredConnections} of ${OVERLOAD_CONNECTIONS} connections never answered; `
-        + `/healthz p99 ${p99OrNull(healthz.latencies) ?? '-'} ms (${healthz.latencies.length} ok${counted(healthz.failures)}); `
+        + `/healthz p99 ${p99OrNull(healthz.latencies) ?? '-'} ms (${healthz.latencies.length} ok${counted(healthz.failures)}), `
+        + `on METRICS_PORT ${p99OrNull(opsHealthz.latencies) ?? '-'} ms (${opsHealthz.latencies.length} ok${counted(opsHealthz.failures)}); `
         + `placeOrder p99 ${p99OrNull(orders.latencies) ?? '-'} ms (${orders.latencies.length} ok${counted(orders.failures)}); RSS peak ${measured.peakMiB} MiB, ${SETTLE_SECONDS} s later ${afterMiB.at(-1)} MiB`);
     }
     const all = (pick: (round: OverloadRound) => number[]) => rounds.flatMap(pick).sort((a, b) => a - b);
@@ -667,6 +680,7 @@ async function overload(databaseUrl: string): Promise<Scenario> {
       failed: rounds.reduce((sum, r) => sum + [...r.failures.values()].reduce((a, b) => a + b, 0), 0),
       unansweredConnections: Math.max(...rounds.map((r) => r.unansweredConnections)),
       healthzP99Ms: p99OrNull(all((r) => r.healthz.latencies)),
+      opsHealthzP99Ms: p99OrNull(all((r) => r.opsHealthz.latencies)),
       placeOrderP99Ms: p99OrNull(all((r) => r.orders.latencies)),
       rssMiB: rssMiBs,
     };

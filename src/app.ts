@@ -177,6 +177,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   else await ready;
   const now = options.now ?? Date.now;
   const requests = new Requests(config.maxConcurrentRequests);
+  /** Ready: the database is open and answers, and the server is not stopping. */
+  const isReady = async () => database !== undefined && !requests.draining && answersWithin(database.ping(), READY_PING_MS);
   const callers = createCallerResolver(config.adminApiKey, now);
   const bus = await createEventBus(config.redisUrl, log);
   const claimLimiter = config.redisUrl
@@ -226,10 +228,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       ...limitPlugins(config.production),
       useReadinessCheck({
         endpoint: '/readyz',
-        check: async () => {
-          if (!database || requests.draining) return false;
-          return answersWithin(database.ping(), READY_PING_MS);
-        },
+        check: isReady,
       }),
     ],
   });
@@ -244,7 +243,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       throw error;
     }
   });
-  const metricsServer = config.metricsPort === undefined ? undefined : createServer(metricsHandler(metrics));
+  // METRICS_PORT is an operations port: /metrics for anyone who reaches it, and the health
+  // checks, which there do not wait behind the clients' connections to be accepted.
+  const openMetrics = metricsHandler(metrics);
+  const metricsServer = config.metricsPort === undefined ? undefined : createServer((req, res) => {
+    const path = pathOf(req);
+    if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('alive\n');
+    if (path === '/readyz') {
+      return void isReady().then((ready) => res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n'));
+    }
+    openMetrics(req, res);
+  });
   const refuse = (req: IncomingMessage, res: ServerResponse, reason: UnavailableReason) => {
     metrics.httpRejected.inc({ reason });
     const requestId = requestIdFrom(req.headers['x-request-id']);

@@ -22,7 +22,10 @@ export interface Config {
   maxConcurrentRequests: number;
   /** How long a stop waits for accepted requests to be answered (seconds). */
   shutdownDrainSeconds: number;
-  /** A port of its own for /metrics, open to whoever reaches it; undefined: /metrics on PORT, admins only. */
+  /**
+   * An operations port: /metrics open to whoever reaches it, /healthz and /readyz; undefined:
+   * /metrics on PORT, for admins only.
+   */
   metricsPort: number | undefined;
   /** pino's level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
@@ -110,7 +113,7 @@ export function loadConfig(env: Env = process.env, terminal = false): Config {
     databaseWaitSeconds: integer(env, 'DATABASE_WAIT_SECONDS', 60, 0, 3_600),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
     databasePoolTimeoutMs: integer(env, 'DATABASE_POOL_TIMEOUT_MS', 3_000, 100, 60_000),
-    maxConcurrentRequests: integer(env, 'MAX_CONCURRENT_REQUESTS', 64, 1, 100_000),
+    maxConcurrentRequests: integer(env, 'MAX_CONCURRENT_REQUESTS', 32, 1, 100_000),
     shutdownDrainSeconds: integer(env, 'SHUTDOWN_DRAIN_SECONDS', 25, 0, 3_600),
     metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
     logLevel: logLevel(env),

@@ -16,7 +16,7 @@ describe('loadConfig', () => {
       databaseWaitSeconds: 60,
       databasePoolSize: 10,
       databasePoolTimeoutMs: 3000,
-      maxConcurrentRequests: 64,
+      maxConcurrentRequests: 32,
       shutdownDrainSeconds: 25,
       metricsPort: undefined,
       logLevel: 'info',

@@ -479,7 +479,7 @@ describe('in the app', () => {
     }
   });
 
-  it('with METRICS_PORT, serves /metrics there to whoever reaches it, and not on the GraphQL port', async () => {
+  it('with METRICS_PORT, serves /metrics (to whoever reaches it) and the health checks there, and /metrics not on the GraphQL port', async () => {
     const metricsPort = await new Promise<number>((resolve) => {
       const probe = createServer().listen(0, () => {
         const { port } = probe.address() as AddressInfo;
@@ -492,6 +492,8 @@ describe('in the app', () => {
       const open = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       expect(open.status).toBe(200);
       expect(await open.text()).toContain('# TYPE linkcart_orders_total counter');
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status).toBe(200);
       expect((await fetch(`${url}/metrics`, { headers: asAdmin })).status).not.toBe(200);
     } finally {
       await app.stop();
