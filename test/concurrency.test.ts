@@ -605,3 +605,20 @@ describe('twenty claimants of a pay-once link of custom lines pay at once', () =
     expect(new Set(lines.map((l) => JSON.stringify(l)))).toEqual(new Set([JSON.stringify({ kind: 'CUSTOM', name: 'Express upgrade', variantId: null })]));
   });
 });
+
+describe('claimants of one link giving the same new e-mail at once', () => {
+  it('attaches every copy to one new customer: none is answered "Unexpected error."', async () => {
+    await importProducts([{ code: 'SAMEMAIL', sku: 'SAMEMAIL-1', stock: [{ warehouseCode: 'W1', quantity: 50 }] }]);
+    const link = await issue(await adminCart([{ sku: 'SAMEMAIL-1', quantity: 1 }]));
+    const claims = await Promise.all(Array.from({ length: 12 }, () => claim(link)));
+    const copies = claims.map((response) => is(resultOf(response).claimSelection, 'ClaimSelectionSuccess'));
+    const email = `same-${Date.now()}@example.com`;
+
+    const answers = await Promise.all(copies.map((copy) => t.request(RaceSetCustomer, { selectionId: copy.selection.id, email }, asSession(copy.sessionToken))));
+    expectNoErrors(answers);
+    expect(answers.map((answer) => answer.data!.setCustomer.__typename)).toEqual(Array(12).fill('SetCustomerSuccess'));
+    const customers = await db().customer.findMany({ where: { email }, select: { id: true } });
+    expect(customers).toHaveLength(1);
+    expect(await db().selection.count({ where: { id: { in: copies.map((copy) => copy.selection.id) }, customerId: customers[0]!.id } })).toBe(12);
+  });
+});

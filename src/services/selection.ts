@@ -2,6 +2,7 @@
 // Each change is one transaction that first locks the selection row, so concurrent changes
 // to one cart apply one after the other.
 import type { Caller } from '../auth/caller.js';
+import { v7 as uuidv7 } from 'uuid';
 import { db } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from './errors.js';
@@ -173,14 +174,19 @@ function checkRelatedCustomer(related: { customerEmail: string }, email: string,
 /**
  * Finds or creates the customer with this e-mail. Only an admin's names update a stored
  * customer: a storefront session creates one at most, so it can neither change nor learn
- * what is stored for someone else's address.
+ * what is stored for someone else's address. One INSERT … ON CONFLICT, so that buyers giving
+ * the same new address at once all get the one customer (Prisma's upsert reads, then inserts:
+ * all but the first of them failed on the unique e-mail).
  */
 async function upsertCustomer(tx: Tx, email: string, names: { firstName?: string | null; lastName?: string | null }, byAdmin: boolean) {
-  const set = {
-    ...(names.firstName != null && { firstName: names.firstName }),
-    ...(names.lastName != null && { lastName: names.lastName }),
-  };
-  return tx.customer.upsert({ where: { email }, create: { email, ...set }, update: byAdmin ? set : {}, select: { id: true } });
+  const [customer] = await tx.$queryRaw<{ id: string }[]>`
+    INSERT INTO "Customer" (id, email, "firstName", "lastName")
+    VALUES (${uuidv7()}::uuid, ${email}, ${names.firstName ?? null}, ${names.lastName ?? null})
+    ON CONFLICT (email) DO UPDATE SET
+      "firstName" = CASE WHEN ${byAdmin} THEN COALESCE(EXCLUDED."firstName", "Customer"."firstName") ELSE "Customer"."firstName" END,
+      "lastName" = CASE WHEN ${byAdmin} THEN COALESCE(EXCLUDED."lastName", "Customer"."lastName") ELSE "Customer"."lastName" END
+    RETURNING id`;
+  return customer!;
 }
 
 function optionalName(value: string | null | undefined, path: string[]): string | null | undefined {
