@@ -182,6 +182,10 @@ export interface PrivateRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port, resolved once it answers PING. */
   start(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing is answered, as from a hung Redis. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -218,7 +222,12 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await exited;
       redis = undefined;
     },
-    close: () => server.kill(),
+    pause: () => void redis?.kill('SIGSTOP'),
+    resume: () => void redis?.kill('SIGCONT'),
+    close: async () => {
+      server.resume();
+      await server.kill();
+    },
   };
   await server.start();
   return server;
