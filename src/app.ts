@@ -254,11 +254,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }
     openMetrics(req, res);
   });
+  // Refusals are logged as one line a second with their counts: under overload a line each
+  // would add thousands of lines a second to the load.
+  let refused: Partial<Record<UnavailableReason, number>> = {};
+  let refusedLog: NodeJS.Timeout | undefined;
   const refuse = (req: IncomingMessage, res: ServerResponse, reason: UnavailableReason) => {
     metrics.httpRejected.inc({ reason });
-    const requestId = requestIdFrom(req.headers['x-request-id']);
-    logger.warn({ requestId, status: 503, reason }, 'request refused');
-    refuseUnavailable(res, reason, { 'x-request-id': requestId });
+    refused[reason] = (refused[reason] ?? 0) + 1;
+    refusedLog ??= setTimeout(() => {
+      logger.warn({ status: 503, refused }, 'requests refused in the last second');
+      refused = {};
+      refusedLog = undefined;
+    }, 1_000).unref();
+    refuseUnavailable(res, reason, { 'x-request-id': requestIdFrom(req.headers['x-request-id']) });
   };
   const server: Server = createServer((req, res) => {
     if (requests.draining) res.setHeader('connection', 'close');

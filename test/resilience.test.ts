@@ -4,11 +4,12 @@
 // faults.test.ts.
 import { print } from 'graphql';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { db, isDatabaseUnavailable, waitForDatabase } from '../src/db/client.js';
 import type { Database } from '../src/db/client.js';
+import { createLogger } from '../src/observability/log.js';
 import { ADMIN_KEY, asAdmin, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { AddItem, createSelection, seedCatalog } from './helpers/fixtures.js';
@@ -105,12 +106,17 @@ describe('an app whose database is not open yet', () => {
     const t = await startTestApp();
     let open: (database: Database) => void = () => {};
     const opening = new Promise<Database>((resolve) => (open = resolve));
-    const app = await buildApp(loadConfig({ PORT: '0', ADMIN_API_KEY: ADMIN_KEY }), { database: opening });
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ level: 'info', stream: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+    const app = await buildApp(loadConfig({ PORT: '0', ADMIN_API_KEY: ADMIN_KEY }), { database: opening, logger });
     try {
       const url = await app.start();
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       expect((await fetch(`${url}/readyz`)).status).toBe(503);
-      await expectUnavailable(await post(url), 'starting');
+      for (let i = 0; i < 3; i++) await expectUnavailable(await post(url), 'starting');
+      // The refusals are counted in one line, not written one line each.
+      await vi.waitFor(() => expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', status: 503, refused: { starting: 3 } })), { timeout: 60_000 });
+      expect(lines.filter((line) => line.status === 503)).toHaveLength(1);
 
       open(t.database);
       await app.ready;
