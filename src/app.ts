@@ -7,6 +7,7 @@ import { GraphQLError } from 'graphql';
 import type { DocumentNode, ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError, useReadinessCheck } from 'graphql-yoga';
+import type { Plugin } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { CREDENTIAL_ERRORS, Unauthenticated, createCallerResolver } from './auth/caller.js';
 import type { Caller, CallerResolver, Credentials } from './auth/caller.js';
@@ -14,11 +15,11 @@ import type { Config } from './config.js';
 import { isDatabaseUnavailable, openDatabase } from './db/client.js';
 import type { Database, DatabaseOptions } from './db/client.js';
 import { refuseBody } from './http/body.js';
-import { Requests } from './http/requests.js';
+import { Requests, resultWithin } from './http/requests.js';
 import { refuseUnavailable, unavailableError } from './http/unavailable.js';
 import type { UnavailableReason } from './http/unavailable.js';
 import { memoryRateLimiter, redisRateLimiter } from './auth/rate-limit.js';
-import type { Clock } from './auth/rate-limit.js';
+import type { Clock, RateLimiter } from './auth/rate-limit.js';
 import { createEventBus } from './events/bus.js';
 import { REQUEST_LIMITS, costErrors, limitPlugins, nestsDeeperThan } from './limits.js';
 import { closeEventStream, openEventStream } from './events/stream.js';
@@ -144,6 +145,8 @@ export const databaseOptions = (config: Config, log: (message: string) => void):
 const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
 /** /readyz says false when the database has not answered a ping within this time. */
 const READY_PING_MS = 1_000;
+/** How long a request may take to arrive, headers and body. */
+const REQUEST_ARRIVAL_MS = 30_000;
 /** How long a stop waits for server-sent event requests to end once their stream is closed. */
 const STREAMS_END_MS = 2_000;
 
@@ -156,16 +159,17 @@ const listen = (server: Server, port: number) =>
 
 const pathOf = (req: IncomingMessage) => (req.url ?? '/').split('?')[0]!;
 
-/** Whether `work` resolves within `ms`; false when it rejects or takes longer. */
-async function answersWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([work.then(() => true, () => false), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+
+/**
+ * A subscription over server-sent events lasts as long as its client listens: it leaves the
+ * bound on requests for one of its own (graphql-ws sockets have no HTTP response to move).
+ */
+const subscriptionsOutsideTheBound = (requests: Requests): Plugin => ({
+  onSubscribe({ args, setResultAndStopExecution }) {
+    const { res } = args.contextValue as { res?: ServerResponse };
+    if (res && !requests.becameStream(res)) setResultAndStopExecution({ errors: [unavailableError('overloaded')] });
+  },
+});
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger({ level: 'silent' });
@@ -177,18 +181,28 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   else await ready;
   const now = options.now ?? Date.now;
   const requests = new Requests(config.maxConcurrentRequests);
-  /** Ready: the database is open and answers, and the server is not stopping. */
-  const isReady = async () => database !== undefined && !requests.draining && answersWithin(database.ping(), READY_PING_MS);
+  /**
+   * Ready: the database is open and answers, and the server is not stopping. One ping serves
+   * every probe within READY_PING_MS: /readyz is open to anyone, outside the bound.
+   */
+  let lastPing: { at: number; answered: Promise<boolean> } | undefined;
+  const isReady = async () => {
+    if (database === undefined || requests.draining) return false;
+    if (!lastPing || performance.now() - lastPing.at >= READY_PING_MS) {
+      lastPing = { at: performance.now(), answered: resultWithin(database.ping().then(() => true, () => false), READY_PING_MS, false) };
+    }
+    return lastPing.answered;
+  };
   const callers = createCallerResolver(config.adminApiKey, now);
   const bus = await createEventBus(config.redisUrl, log);
-  const claimLimiter = config.redisUrl
+  const claimLimiter: RateLimiter & { redisUp?(): boolean } = config.redisUrl
     ? await redisRateLimiter(config.redisUrl, config.claimRateLimit, log, { now })
     : memoryRateLimiter(config.claimRateLimit, { now });
   const stream = openEventStream(bus, log, config.eventPollMs);
   const metrics = createMetrics({
     poolStats: () => database?.poolStats() ?? null,
     inFlight: () => requests.inFlight,
-    redisUp: config.redisUrl ? () => bus.redisUp() ?? false : undefined,
+    redisUp: config.redisUrl ? () => (bus.redisUp() ?? false) && (claimLimiter.redisUp?.() ?? true) : undefined,
     outboxLag: () => stream.lag(),
   });
 
@@ -224,6 +238,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // The request log first: its line must see every request, refused ones too.
     plugins: [
       useRequestLog(logger),
+      subscriptionsOutsideTheBound(requests),
       metrics.plugin,
       ...limitPlugins(config.production),
       useReadinessCheck({
@@ -258,14 +273,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // would add thousands of lines a second to the load.
   let refused: Partial<Record<UnavailableReason, number>> = {};
   let refusedLog: NodeJS.Timeout | undefined;
+  const logRefused = () => {
+    clearTimeout(refusedLog);
+    refusedLog = undefined;
+    if (Object.keys(refused).length > 0) logger.warn({ status: 503, refused }, 'requests refused in the last second');
+    refused = {};
+  };
   const refuse = (req: IncomingMessage, res: ServerResponse, reason: UnavailableReason) => {
     metrics.httpRejected.inc({ reason });
     refused[reason] = (refused[reason] ?? 0) + 1;
-    refusedLog ??= setTimeout(() => {
-      logger.warn({ status: 503, refused }, 'requests refused in the last second');
-      refused = {};
-      refusedLog = undefined;
-    }, 1_000).unref();
+    refusedLog ??= setTimeout(logRefused, 1_000).unref();
     refuseUnavailable(res, reason, { 'x-request-id': requestIdFrom(req.headers['x-request-id']) });
   };
   const server: Server = createServer((req, res) => {
@@ -274,15 +291,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const path = pathOf(req);
     // Health is answered outside the bound, so a busy server still says it is alive at once.
     if (HEALTH_PATHS.has(path)) return void yoga(req, res);
-    if (path === '/metrics' && !metricsServer) return adminMetrics(req, res);
-    if (refuseBody(req, res, REQUEST_LIMITS.bodyBytes)) return void metrics.httpRejected.inc({ reason: 'body_too_large' });
+    const refusedBody = refuseBody(req, res, REQUEST_LIMITS.bodyBytes);
+    if (refusedBody) return void metrics.httpRejected.inc({ reason: refusedBody });
     if (requests.draining) return refuse(req, res, 'stopping');
     if (!database) return refuse(req, res, 'starting');
-    const subscription = req.headers.accept?.includes('text/event-stream') ?? false;
-    if (!(subscription ? requests.admitsStream() : requests.admits())) return refuse(req, res, 'overloaded');
-    if (subscription) requests.stream(() => yoga(req, res));
-    else requests.operation(res, () => yoga(req, res));
+    if (!requests.admits()) return refuse(req, res, 'overloaded');
+    requests.track(res, () => (path === '/metrics' && !metricsServer ? adminMetrics(req, res) : yoga(req, res)));
   });
+  // A request may not take longer than this to arrive (headers and body): a client sending
+  // slowly holds a place in the bound at most this long.
+  server.requestTimeout = REQUEST_ARRIVAL_MS;
+  server.headersTimeout = REQUEST_ARRIVAL_MS;
   const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: REQUEST_LIMITS.socketMessageBytes });
   // graphql-ws parses every message, connection_init before any credential included: one that
   // nests too deep is refused before it is parsed, by closing the socket as graphql-ws closes
@@ -400,6 +419,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await yoga.dispose();
         server.closeAllConnections();
         await closed;
+        logRefused();
         if (metricsServer?.listening) await new Promise((resolve) => metricsServer.close(resolve));
         await bus.close();
         await claimLimiter.close();

@@ -34,6 +34,9 @@ export interface Config {
   production: boolean;
 }
 
+/** The PostgreSQL pool's defaults (DATABASE_POOL_SIZE, DATABASE_POOL_TIMEOUT_MS). */
+export const POOL_DEFAULTS = { size: 10, timeoutMs: 5_000 };
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -111,8 +114,8 @@ export function loadConfig(env: Env = process.env, terminal = false): Config {
     trustProxy: boolean(env, 'TRUST_PROXY'),
     eventPollMs: integer(env, 'LINK_EVENT_POLL_MS', 1_000, 50, 3_600_000),
     databaseWaitSeconds: integer(env, 'DATABASE_WAIT_SECONDS', 60, 0, 3_600),
-    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
-    databasePoolTimeoutMs: integer(env, 'DATABASE_POOL_TIMEOUT_MS', 3_000, 100, 60_000),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', POOL_DEFAULTS.size, 1, 1_000),
+    databasePoolTimeoutMs: integer(env, 'DATABASE_POOL_TIMEOUT_MS', POOL_DEFAULTS.timeoutMs, 100, 60_000),
     maxConcurrentRequests: integer(env, 'MAX_CONCURRENT_REQUESTS', 32, 1, 100_000),
     shutdownDrainSeconds: integer(env, 'SHUTDOWN_DRAIN_SECONDS', 25, 0, 3_600),
     metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,

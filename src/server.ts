@@ -6,6 +6,9 @@ import type { Logger } from './observability/log.js';
 
 let logger: Logger | undefined;
 
+/** How long a stop may take past the drain (subscriptions ending, pools closing) before the process leaves anyway. */
+const STOP_GRACE_SECONDS = 10;
+
 async function main() {
   let config;
   try {
@@ -25,7 +28,8 @@ async function main() {
   // that does not answer yet is waited for, while the server already listens: /healthz says
   // it is alive, /readyz that it is not ready, and GraphQL requests get 503.
   const { buildApp, databaseOptions } = await import('./app.js');
-  const opening = waitForDatabase({ ...databaseOptions(config, log), waitSeconds: config.databaseWaitSeconds });
+  const waiting = new AbortController();
+  const opening = waitForDatabase({ ...databaseOptions(config, log), waitSeconds: config.databaseWaitSeconds, signal: waiting.signal });
   opening.catch(() => {}); // awaited below; a failure is reported there
   const app = await buildApp(config, { database: opening, log, logger });
   let stopping: Promise<void> | undefined;
@@ -37,6 +41,12 @@ async function main() {
   const stop = (signal: string) => {
     if (stopping) return;
     log(`${signal}: stopping (answering the requests already accepted, for at most ${config.shutdownDrainSeconds} s)`);
+    waiting.abort();
+    // Whatever still holds the stop up (a query on a database that vanished) ends with the process.
+    setTimeout(() => {
+      logger?.error(`the stop took longer than ${config.shutdownDrainSeconds + STOP_GRACE_SECONDS} s; leaving now`);
+      process.exit(1);
+    }, (config.shutdownDrainSeconds + STOP_GRACE_SECONDS) * 1000).unref();
     stopAll().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -57,9 +67,11 @@ async function main() {
   }
   log(`listening on ${url} (/healthz, /readyz)`);
   await opening.catch(async (error: unknown) => {
+    if (stopping) return;
     await app.stop();
     throw error;
   });
+  if (stopping) return;
   // Nobody could sign in: production refuses to start; a development start makes a key and
   // prints the dashboard's sign-in link with it (as Jupyter prints its token link).
   const { anyAdminKey, createFirstRunKey } = await import('./auth/admin-key.js');

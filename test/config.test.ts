@@ -15,7 +15,7 @@ describe('loadConfig', () => {
       eventPollMs: 1000,
       databaseWaitSeconds: 60,
       databasePoolSize: 10,
-      databasePoolTimeoutMs: 3000,
+      databasePoolTimeoutMs: 5000,
       maxConcurrentRequests: 32,
       shutdownDrainSeconds: 25,
       metricsPort: undefined,

@@ -19,7 +19,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession } from './helpers/app.js';
 import { AddItem, Checkout, CreateSelection, ImportCatalog, IssueLink, standardCatalog } from './helpers/fixtures.js';
-import { startInstance, startPrivatePostgres, startPrivateRedis } from './helpers/services.js';
+import { freePort, startInstance, startPrivatePostgres, startPrivateRedis } from './helpers/services.js';
 import type { Instance, PrivatePostgres, PrivateRedis } from './helpers/services.js';
 
 const FaultsClaim = graphql(`
@@ -390,6 +390,16 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL and Redis faults', () 
     expect({ status, errors: body.errors }).toEqual({ status: 200, errors: undefined });
   }, TEST_TIMEOUT);
 
+  it('stops at once on SIGTERM while it waits for PostgreSQL', async () => {
+    const { url } = await freshDatabase();
+    await postgres.stop('fast');
+    const instance = await launch({ DATABASE_URL: url, DATABASE_WAIT_SECONDS: '600' });
+    await until('the instance waits for the database', async () => instance.output().includes('the database does not answer yet'));
+    instance.child.kill('SIGTERM');
+    const { code } = await instance.exit(60_000);
+    expect(code, instance.output()).toBe(0);
+  }, TEST_TIMEOUT);
+
   it('gives up with exit code 1 when PostgreSQL does not come up within DATABASE_WAIT_SECONDS', async () => {
     const { url } = await freshDatabase();
     await postgres.stop('fast');
@@ -435,8 +445,19 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL and Redis faults', () 
 
   it('answers all 60 placeOrders in flight at SIGTERM, refuses new requests, and exits 0', async () => {
     const { name, url } = await freshDatabase();
-    // All 60 in flight: none refused at the door or for want of a connection while the lock is held.
-    const [instance] = await twoInstances(url, { DATABASE_POOL_TIMEOUT_MS: '60000', MAX_CONCURRENT_REQUESTS: '100' });
+    // All 60 in flight: none refused at the door or for want of a connection while the lock is
+    // held. The operations port tells how many requests the instance is answering.
+    const metricsPort = await freePort();
+    const instance = await launch({
+      DATABASE_URL: url, REDIS_URL: redis.url, CLAIM_RATE_LIMIT: '1000000',
+      DATABASE_POOL_TIMEOUT_MS: '60000', MAX_CONCURRENT_REQUESTS: '100', METRICS_PORT: String(metricsPort),
+    });
+    await instance.ready();
+    await admin(instance, ImportCatalog, { input: standardCatalog });
+    const inFlight = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      return Number(/^linkcart_requests_in_flight (\d+)$/m.exec(text)?.[1]);
+    };
     const selection = (await admin(instance, CreateSelection, { input: { marketCode: 'SE', pricelistCode: 'SEK', countryCode: 'SE' } })).createSelection;
     if (selection.__typename !== 'CreateSelectionSuccess') throw new Error(JSON.stringify(selection));
     await admin(instance, AddItem, { input: { selectionId: selection.selection.id, sku: 'MUG', quantity: 1 } });
@@ -460,14 +481,11 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL and Redis faults', () 
       const answers = claimants.map((c, i) =>
         post(instance.base, JSON.stringify({ query: print(Checkout), variables: { selectionId: c.selection.id, key: `drain-${i}`, email: `drain-${i}@example.com` } }), asSession(c.sessionToken), agent),
       );
-      // Surely in flight: as many transactions wait on the lock as the pool has connections.
-      await until('placeOrders wait on the stock lock', async () =>
-        (await sql<{ n: number }>('postgres', `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [name]))[0]!.n >= 10,
-      );
-      await sleep(300);
+      // Surely in flight: the instance is answering all 60 (those past the pool's ten connections wait for one).
+      await until('all 60 placeOrders are in flight', async () => (await inFlight()) === 60);
       const signalled = performance.now();
       instance.child.kill('SIGTERM');
-      await sleep(300);
+      await until('the instance took the signal', async () => instance.output().includes('SIGTERM: stopping'));
       const late = await post(instance.base, JSON.stringify({ query: print(FaultsRead) }), asAdmin, new Agent());
       await holder.query('COMMIT');
       const results = await Promise.all(answers);

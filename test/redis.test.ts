@@ -20,7 +20,8 @@ describe.runIf(process.env.REDIS_URL)('redisBreaker', () => {
 
   async function breaker(probeMs: number) {
     const messages: string[] = [];
-    const created = await redisBreaker(redis.url, { name: 'test', log: (message) => messages.push(message), commandTimeoutMs: 200, probeMs });
+    // Room for a loaded machine: the first connection may take long, a command up to a second.
+    const created = await redisBreaker(redis.url, { name: 'test', log: (message) => messages.push(message), commandTimeoutMs: 1_000, probeMs, connectMs: 60_000 });
     opened.push(created);
     return { breaker: created, messages };
   }

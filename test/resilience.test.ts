@@ -90,8 +90,8 @@ describe('waitForDatabase', () => {
 });
 
 const TYPENAME = JSON.stringify({ query: '{ __typename }' });
-const post = (url: string, body = TYPENAME, headers: Record<string, string> = {}) =>
-  fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...asAdmin, ...headers }, body });
+const post = (url: string, body = TYPENAME, headers: Record<string, string> = {}, signal?: AbortSignal) =>
+  fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...asAdmin, ...headers }, body, signal });
 
 async function expectUnavailable(response: Response, reason: string) {
   expect(response.status).toBe(503);
@@ -114,9 +114,11 @@ describe('an app whose database is not open yet', () => {
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       expect((await fetch(`${url}/readyz`)).status).toBe(503);
       for (let i = 0; i < 3; i++) await expectUnavailable(await post(url), 'starting');
-      // The refusals are counted in one line, not written one line each.
-      await vi.waitFor(() => expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', status: 503, refused: { starting: 3 } })), { timeout: 60_000 });
-      expect(lines.filter((line) => line.status === 503)).toHaveLength(1);
+      // The refusals are counted in a line a second, not written one line each (on a slow
+      // machine the three may fall in two seconds).
+      const counted = () => lines.filter((line) => line.status === 503).map((line) => (line.refused as { starting?: number }).starting ?? 0);
+      await vi.waitFor(() => expect(counted().reduce((sum, n) => sum + n, 0)).toBe(3), { timeout: 60_000 });
+      expect(counted().length).toBeLessThan(3);
 
       open(t.database);
       await app.ready;
@@ -148,12 +150,12 @@ describe.runIf(process.env.TEST_DATABASE_URL)('requests in flight (PostgreSQL)',
   });
 
   /** Starts `count` additions to a selection whose row is locked; resolves once all wait on the lock. */
-  async function heldAdditions(url: string, count: number) {
+  async function heldAdditions(url: string, count: number, headersOf: (index: number) => Record<string, string> = () => ({})) {
     const selectionId = await createSelection(t);
     await holder.query('BEGIN');
     await holder.query('SELECT id FROM "Selection" WHERE id = $1 FOR UPDATE', [selectionId]);
     const body = JSON.stringify({ query: print(AddItem), variables: { input: { selectionId, sku: 'TEE-S', quantity: 1 } } });
-    const answers = Array.from({ length: count }, () => post(url, body));
+    const answers = Array.from({ length: count }, (_, index) => post(url, body, headersOf(index)));
     const waiting = async () =>
       (await holder.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0]!.n;
     while ((await waiting()) < count) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -174,6 +176,32 @@ describe.runIf(process.env.TEST_DATABASE_URL)('requests in flight (PostgreSQL)',
     }
     expect((await post(url)).status).toBe(200);
     expect(await db().selectionItem.count({ where: { selectionId: held.selectionId } })).toBe(1);
+  });
+
+  it('counts an operation sent as server-sent events against the bound, and lets subscriptions out of it', async () => {
+    const app = await buildApp(loadConfig({ PORT: '0', ADMIN_API_KEY: ADMIN_KEY, MAX_CONCURRENT_REQUESTS: '3' }), { database: t.database });
+    const listening: AbortController[] = [];
+    try {
+      const url = await app.start();
+      // Three live subscriptions: none of them holds a place.
+      for (let i = 0; i < 3; i++) {
+        const listener = new AbortController();
+        listening.push(listener);
+        const stream = await post(url, JSON.stringify({ query: 'subscription { linkEvents { sequence } }' }), { accept: 'text/event-stream' }, listener.signal);
+        expect(stream.status).toBe(200);
+      }
+      // Three additions held on a lock, one of them asking for an event stream: the bound is full.
+      const held = await heldAdditions(url, 3, (index): Record<string, string> => (index === 0 ? { accept: 'text/event-stream' } : {}));
+      await expectUnavailable(await post(url), 'overloaded');
+      await held.release();
+      const answers = await Promise.all(held.answers);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+      expect(await answers[0]!.text()).toContain('AddSelectionItemSuccess');
+      expect((await post(url)).status).toBe(200);
+    } finally {
+      for (const listener of listening) listener.abort();
+      await app.stop();
+    }
   });
 
   it('on stop, takes no new connection and answers every accepted request, with Connection: close, before it resolves', async () => {

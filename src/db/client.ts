@@ -1,6 +1,8 @@
 // The Prisma client on its driver adapter: embedded PGlite by default, PostgreSQL (pg) when
 // DATABASE_URL is set. One database per process; services import `db()` from here.
+import { setTimeout as pause } from 'node:timers/promises';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { POOL_DEFAULTS } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { migrate } from './migrate.js';
 import type { SqlSession } from './migrate.js';
@@ -20,11 +22,14 @@ export interface DatabaseOptions {
    * close(). The tests hand one file's database, emptied, to the next file of the same worker.
    */
   embedded?: Embedded;
-  /** Connections in the PostgreSQL pool (default 10). */
+  /** Connections in the PostgreSQL pool (default POOL_DEFAULTS.size). */
   poolSize?: number;
-  /** How long a query waits for a pooled connection before it fails as unavailable (default 3 s). */
+  /** How long a query waits for a pooled connection before it fails as unavailable (default POOL_DEFAULTS.timeoutMs). */
   poolTimeoutMs?: number;
 }
+
+/** A statement the server ends when it runs longer (migrations have none). */
+export const STATEMENT_TIMEOUT_MS = 30_000;
 
 /** The PostgreSQL pool's connections: open, idle, and queries waiting for one. */
 export interface PoolStats {
@@ -71,12 +76,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     kind = 'postgresql';
     // Loaded only here: a start on the embedded database does not spend time loading pg.
     const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
-    // keepAlive: a connection whose server vanished without a word is found out by the OS.
+    // keepAlive: a connection whose server vanished without a word is found out by the OS
+    // (after 10 s of silence, then the OS's own probes); a statement that runs on for longer
+    // than STATEMENT_TIMEOUT_MS is ended by the server, so no request holds its place for ever.
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: options.poolTimeoutMs ?? 3_000,
+      max: options.poolSize ?? POOL_DEFAULTS.size,
+      connectionTimeoutMillis: options.poolTimeoutMs ?? POOL_DEFAULTS.timeoutMs,
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
     });
     poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
     // Without these listeners a database restart would kill the process (DESIGN.md §5);
@@ -94,6 +103,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // A checked-out client reports a lost connection on itself, not on the pool.
       const onError = (error: Error) => log(`database connection lost while migrating: ${error.message}`);
       client.on('error', onError);
+      // A migration may build an index on a large table: no statement timeout here.
+      await client.query('SET statement_timeout = 0');
       return {
         query: (sql, params) => client.query(sql, params),
         exec: async (script) => {
@@ -205,6 +216,8 @@ export interface WaitOptions extends DatabaseOptions {
   /** Milliseconds since some fixed point; tests set one. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Ends the wait (a stop while waiting): the promise rejects at once. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -214,15 +227,16 @@ export interface WaitOptions extends DatabaseOptions {
  * migration) ends the wait at once.
  */
 export async function waitForDatabase(options: WaitOptions): Promise<Database> {
-  const { waitSeconds, now = Date.now, sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)) } = options;
+  const { waitSeconds, signal, now = Date.now, sleep = (ms) => pause(ms, undefined, { signal }) } = options;
   const log = options.log ?? (() => {});
   const deadline = now() + waitSeconds * 1000;
   let delay = 250;
   for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
     try {
       return await openDatabase(options);
     } catch (error) {
-      if (!options.databaseUrl || !isDatabaseUnavailable(error)) throw error;
+      if (!options.databaseUrl || signal?.aborted || !isDatabaseUnavailable(error)) throw error;
       const left = deadline - now();
       const reason = (error as Error).message.split('\n')[0];
       if (left <= 0) throw new Error(`gave up waiting for the database after ${waitSeconds} s (${attempt} tries): ${reason}`, { cause: error });

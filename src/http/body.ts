@@ -9,22 +9,22 @@ export const DISCARD_BYTES = 64 * 1024 * 1024;
 /** How long an over-limit body may take to arrive before its connection is cut. */
 export const DISCARD_MS = 30_000;
 
-/** Answers a POST whose body is refused and returns true; false for one to be read. */
-export function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number): boolean {
-  if (req.method !== 'POST') return false;
+/** Answers a POST whose body is refused and says why; null for one to be read. */
+export function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number): 'length_required' | 'body_too_large' | null {
+  if (req.method !== 'POST') return null;
   const length = req.headers['content-length'];
   if (length === undefined && req.headers['transfer-encoding']) {
     res.writeHead(411, { 'content-type': 'text/plain', connection: 'close' }).end('Length Required\n');
     req.resume();
-    return true;
+    return 'length_required';
   }
   const declared = Number(length);
-  if (!(declared > limit)) return false;
+  if (!(declared > limit)) return null;
   const message = `The body is larger than ${limit} bytes\n`;
   res.writeHead(413, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(message), connection: 'close' });
   if (declared > DISCARD_BYTES) {
     res.end(message);
-    return true;
+    return 'body_too_large';
   }
   res.write(message);
   const cut = setTimeout(() => {
@@ -37,5 +37,5 @@ export function refuseBody(req: IncomingMessage, res: ServerResponse, limit: num
   });
   req.on('error', () => clearTimeout(cut));
   req.resume();
-  return true;
+  return 'body_too_large';
 }

@@ -100,7 +100,9 @@ export async function createTestDatabase(): Promise<{ database: Database; url: s
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: 'unused', countQueries: true });
+  // Races of many requests in one process have no bound on requests in flight before them: on a
+  // loaded machine their wait for one of the pool's connections may take seconds.
+  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: 'unused', countQueries: true, poolTimeoutMs: 60_000 });
   return {
     database,
     url: url.toString(),
