@@ -180,7 +180,9 @@ const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
 /** What the pg driver says when a connection ends, or none is to be had, outside SQL. */
 const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed|Connection ended/i;
 const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
-const UNAVAILABLE_PRISMA = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
+// P2028: a transaction could not start within its maxWait (no connection came free) or ran
+// past its timeout; either way it was rolled back.
+const UNAVAILABLE_PRISMA = new Set(['P1001', 'P1002', 'P1017', 'P2024', 'P2028']);
 const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
 
 /**
