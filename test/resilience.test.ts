@@ -24,6 +24,7 @@ describe('isDatabaseUnavailable', () => {
     ['too many connections (53300)', pgError('53300')],
     ['the pg pool finding no connection in time', new Error('timeout exceeded when trying to connect')],
     ['a connection ended under a query', new Error('Connection terminated unexpectedly')],
+    ['a transaction that could not start in time (P2028)', Object.assign(new Error('Unable to start a transaction in the given time.'), { code: 'P2028' })],
     ['Prisma cannot reach the server (P1001)', Object.assign(new Error('Can\u2019t reach database server'), { code: 'P1001' })],
     ['a driver adapter error, as Prisma wraps it', Object.assign(new Error('raw query failed'), { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'ConnectionClosed' } } } })],
     ['a cause two levels down', new Error('outer', { cause: new Error('middle', { cause: pgError('57P01') }) })],
