@@ -19,9 +19,10 @@
 // with --cpu-prof, writing one .cpuprofile per server into bench/profiles when they stop.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { createClient } from 'graphql-ws';
@@ -64,6 +65,12 @@ interface Scenario {
   placeOrderP99Ms?: number | null;
   /** overload: the server's resident memory before the load, at the peak of each round, 5 s after each. */
   rssMiB?: { before: number; peak1: number; after1: number; peak2: number; after2: number };
+  /** Units taken from stock during the measured run (read from the database afterwards). */
+  unitsSold?: number;
+  /** read-selection: rps against `{ __typename }` on the same server (the old ceiling). */
+  floorRatio?: number | null;
+  /** outbox-throughput: waiting-on-the-outbox-lock samples over samples of backends in a transaction. */
+  lockWaitShare?: number | null;
 }
 
 const log = (message: string) => console.error(`[bench] ${message}`);
@@ -172,6 +179,23 @@ function scenario(name: string, measured: { rps: number; p50Ms: number; p99Ms: n
 
 const admin = () => ({ authorization: `Bearer ${adminKey}` });
 
+/** One statement on a connection of its own. */
+async function sqlOnce<R extends pg.QueryResultRow>(databaseUrl: string, text: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<R>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Units in stock of these SKUs, all warehouses. */
+async function stockOf(databaseUrl: string, skus: string[]): Promise<number> {
+  const rows = await sqlOnce<{ units: string }>(databaseUrl, 'SELECT coalesce(sum(l.quantity), 0)::text AS units FROM "StockLevel" l JOIN "Variant" v ON v.id = l."variantId" WHERE v.sku = ANY($1::text[])', [skus]);
+  return Number(rows[0]!.units);
+}
+
 /** Counts the SQL statements of one request, run in this process against the same database. */
 interface StatementCounter {
   count(body: string, headers: Record<string, string>): Promise<number>;
@@ -201,13 +225,107 @@ function readSelectionBody(selectionId: string): string {
   return JSON.stringify({ query: `{ selection(id: "${selectionId}") { id currency items { sku quantity priceLocked unitPrice { amount currency } lineTotal { amount } variant { sku name product { code } } } totals { subtotal { amount } shipping { amount } tax { amount } grandTotal { amount } } } }` });
 }
 
-async function readSelection(port: number, counter: StatementCounter): Promise<Scenario> {
-  const query = readSelectionBody(await selectionOf(port, SKUS));
+/** An amount in minor units as the Money scalar prints it, for a currency of 2 fraction digits (the bench's SEK). */
+const moneySql = (minor: string) => `to_char((${minor})::numeric / 100, 'FM999999999999990.00')`;
+
+/**
+ * The GraphQL answer of readSelectionBody() as one hand-written query: the lines in the order
+ * the schema lists them (createdAt, id), the totals as computeTotals makes them (tax on the
+ * taxable lines and shipping, rounded half away from zero).
+ */
+const READ_SELECTION_SQL = `
+  WITH s AS (
+    SELECT s.id, s."marketId", s."pricelistId", s."countryCode", s."ignoreShipping", s."ignoreTax", p.currency
+    FROM "Selection" s JOIN "Pricelist" p ON p.id = s."pricelistId" WHERE s.id = $1::uuid
+  ), lines AS (
+    SELECT i.id, i."createdAt", i.quantity, i."priceLocked", i.taxable, i."unitPrice", i."unitPrice" * i.quantity AS "lineTotal",
+           coalesce(v.sku, i.sku) AS sku, v.sku AS "variantSku", v.name AS "variantName", pr.code AS "productCode"
+    FROM "SelectionItem" i LEFT JOIN "Variant" v ON v.id = i."variantId" LEFT JOIN "Product" pr ON pr.id = v."productId"
+    WHERE i."selectionId" = $1::uuid
+  ), sums AS (
+    SELECT coalesce(sum(l."lineTotal"), 0) AS subtotal,
+           coalesce(sum(l."lineTotal") FILTER (WHERE l.taxable), 0) AS taxable,
+           CASE WHEN s."ignoreShipping" THEN 0 ELSE coalesce(r.amount, 0) END AS shipping,
+           CASE WHEN s."ignoreTax" THEN NULL ELSE t.rate END AS rate
+    FROM s LEFT JOIN lines l ON true
+    LEFT JOIN "ShippingRate" r ON r."marketId" = s."marketId" AND r."pricelistId" = s."pricelistId" AND r."countryCode" = s."countryCode"
+    LEFT JOIN "TaxRule" t ON t."countryCode" = s."countryCode"
+    GROUP BY s."ignoreShipping", s."ignoreTax", r.amount, t.rate
+  ), totals AS (
+    SELECT subtotal, shipping, coalesce(round((taxable + shipping) * rate / 100), 0) AS tax FROM sums
+  )
+  SELECT json_build_object('data', json_build_object('selection', json_build_object(
+    'id', s.id, 'currency', s.currency,
+    'items', coalesce((SELECT json_agg(json_build_object(
+        'sku', l.sku, 'quantity', l.quantity, 'priceLocked', l."priceLocked",
+        'unitPrice', json_build_object('amount', ${moneySql('l."unitPrice"')}, 'currency', s.currency),
+        'lineTotal', json_build_object('amount', ${moneySql('l."lineTotal"')}),
+        'variant', CASE WHEN l."variantSku" IS NULL THEN NULL ELSE json_build_object('sku', l."variantSku", 'name', l."variantName", 'product', json_build_object('code', l."productCode")) END
+      ) ORDER BY l."createdAt", l.id) FROM lines l), '[]'::json),
+    'totals', json_build_object(
+      'subtotal', json_build_object('amount', ${moneySql('t.subtotal')}), 'shipping', json_build_object('amount', ${moneySql('t.shipping')}),
+      'tax', json_build_object('amount', ${moneySql('t.tax')}), 'grandTotal', json_build_object('amount', ${moneySql('t.subtotal + t.shipping + t.tax')}))
+  ))) AS body
+  FROM s, totals t`;
+
+/**
+ * The read's ceiling: a bare node:http server in this process answering every request with
+ * READ_SELECTION_SQL's row, JSON.stringify'd, from a pool of CONNECTIONS (no auth, no parsing
+ * of the request: the least any server must do to give this answer).
+ */
+async function startHandWrittenRead(databaseUrl: string, selectionId: string): Promise<{ port: number; close(): Promise<void> }> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: CONNECTIONS });
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      pool.query<{ body: unknown }>(READ_SELECTION_SQL, [selectionId]).then(
+        ({ rows }) => {
+          const text = JSON.stringify(rows[0]!.body);
+          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        },
+        (error: unknown) => {
+          log(`hand-written read: ${String(error)}`);
+          res.writeHead(500).end();
+        },
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await pool.end();
+    },
+  };
+}
+
+async function readSelection(port: number, databaseUrl: string, counter: StatementCounter): Promise<Scenario> {
+  const selectionId = await selectionOf(port, SKUS);
+  const query = readSelectionBody(selectionId);
   const typename = JSON.stringify({ query: '{ __typename }' });
-  await load(port, admin(), () => query, CONNECTIONS, WARMUP_SECONDS);
-  const ceiling = await load(port, admin(), () => typename);
-  const measured = await load(port, admin(), () => query);
-  return scenario('read-selection', measured, ceiling.rps, await counter.count(query, admin()));
+  const handWritten = await startHandWrittenRead(databaseUrl, selectionId);
+  try {
+    const [real, hand] = await Promise.all([
+      fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...admin() }, body: query }).then((r) => r.text()),
+      fetch(`http://127.0.0.1:${handWritten.port}/graphql`, { method: 'POST', body: query }).then((r) => r.text()),
+    ]);
+    const [realBytes, handBytes] = [Buffer.byteLength(real), Buffer.byteLength(hand)];
+    log(`read-selection answer: GraphQL ${realBytes} bytes, hand-written ${handBytes} bytes`);
+    if (Math.abs(realBytes - handBytes) > realBytes * 0.03) throw new Error(`read-selection: the hand-written answer is not the GraphQL one's size:\n${real.slice(0, 400)}\n${hand.slice(0, 400)}`);
+    if (real !== hand) log('read-selection: the two answers differ (in bytes of the same size)');
+    await load(port, admin(), () => query, CONNECTIONS, WARMUP_SECONDS);
+    const floor = await load(port, admin(), () => typename);
+    await load(handWritten.port, {}, () => query, CONNECTIONS, WARMUP_SECONDS);
+    const ceiling = await load(handWritten.port, {}, () => query);
+    const measured = await load(port, admin(), () => query);
+    log(`read-selection: hand-written ${ceiling.rps}/s (p50 ${ceiling.p50Ms} ms, p99 ${ceiling.p99Ms} ms), { __typename } ${floor.rps}/s`);
+    return { ...scenario('read-selection', measured, ceiling.rps, await counter.count(query, admin())), floorRatio: floor.rps ? Number((measured.rps / floor.rps).toFixed(2)) : null };
+  } finally {
+    await handWritten.close();
+  }
 }
 
 /** The same copy a claim makes, as one hand-written transaction per claim on a pg pool. */
@@ -280,9 +398,153 @@ function order(buyer: Buyer, keyPrefix: string): { query: string; headers: Recor
   };
 }
 
-async function placeOrders(port: number, counter: StatementCounter): Promise<Scenario> {
-  const claims = await claimsToBuy(port, 4000, SKUS.slice(0, 3));
-  const counted = order(claims.pop()!, 'count');
+/** A claimed copy ready to be ordered by the hand-written transaction. */
+interface Copy {
+  selectionId: string;
+  claimId: string;
+}
+
+/**
+ * `count` claimed copies of `sourceId` (a copy claimed from `linkId`), written in bulk as a claim
+ * writes them (session, selection, its lines, claim), each ready for one order of its own.
+ */
+async function copiesToOrder(databaseUrl: string, sourceId: string, linkId: string, count: number): Promise<Copy[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const ids = (n: number) => Array.from({ length: n }, () => randomUUID());
+    const [sessions, selections, claims] = [ids(count), ids(count), ids(count)];
+    await client.query('BEGIN');
+    await client.query('INSERT INTO "StorefrontSession" (id, "tokenDigest") SELECT s, decode(md5(s::text), \'hex\') FROM unnest($1::uuid[]) AS s', [sessions]);
+    await client.query(
+      `INSERT INTO "Selection" (id, "marketId", "pricelistId", "countryCode", "customerId", "customerFirstName", "customerLastName", "sessionId", "ignoreShipping", "ignoreTax", "updatedAt")
+       SELECT n.copy, s."marketId", s."pricelistId", s."countryCode", s."customerId", s."customerFirstName", s."customerLastName", n.session, s."ignoreShipping", s."ignoreTax", now()
+       FROM unnest($2::uuid[], $3::uuid[]) AS n(copy, session), "Selection" s WHERE s.id = $1::uuid`,
+      [sourceId, selections, sessions],
+    );
+    await client.query(
+      `INSERT INTO "SelectionItem" (id, "selectionId", "variantId", quantity, "unitPrice", "priceLocked", "createdAt")
+       SELECT gen_random_uuid(), n.copy, i."variantId", i.quantity, i."unitPrice", i."priceLocked", i."createdAt"
+       FROM unnest($2::uuid[]) AS n(copy), "SelectionItem" i WHERE i."selectionId" = $1::uuid`,
+      [sourceId, selections],
+    );
+    await client.query(
+      'INSERT INTO "Claim" (id, "linkId", "sessionId", "selectionId") SELECT n.claim, $1::uuid, n.session, n.copy FROM unnest($2::uuid[], $3::uuid[], $4::uuid[]) AS n(claim, session, copy)',
+      [linkId, claims, sessions, selections],
+    );
+    await client.query('COMMIT');
+    return selections.map((selectionId, i) => ({ selectionId, claimId: claims[i]! }));
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+/** How many claimed copies the hand-written orders may use up in SECONDS (they stop early if all are ordered). */
+const CEILING_COPIES = Number(process.env.BENCH_CEILING_COPIES || 30_000);
+
+/**
+ * The writes of one placeOrder of a claimed copy of a link already consumed (as all but the
+ * first of the place-order scenario are), as one hand-written transaction per order on a pg
+ * pool of CONNECTIONS: lock the copy (with its customer), read its lines, mark it ORDERED and
+ * lock the link, take the stock by a conditional decrement, insert the order, its lines and
+ * the idempotency key, and the ORDER_PLACED event under the outbox lock. Shipping and the tax
+ * rate are read once beforehand (placeOrder reads them each time).
+ */
+async function placeOrderCeiling(databaseUrl: string, linkId: string, copies: Copy[], seconds = SECONDS): Promise<{ rps: number; p50Ms: number; p99Ms: number }> {
+  const [facts] = await sqlOnce<{ shipping: string; rate: string; currency: string; warehouseIds: string[] }>(databaseUrl,
+    `SELECT r.amount::text AS shipping, t.rate::text AS rate, p.currency, array_agg(mw."warehouseId") AS "warehouseIds"
+     FROM "Selection" s JOIN "Pricelist" p ON p.id = s."pricelistId"
+     JOIN "ShippingRate" r ON r."marketId" = s."marketId" AND r."pricelistId" = s."pricelistId" AND r."countryCode" = s."countryCode"
+     JOIN "TaxRule" t ON t."countryCode" = s."countryCode" JOIN "MarketWarehouse" mw ON mw."marketId" = s."marketId"
+     WHERE s.id = $1::uuid GROUP BY r.amount, t.rate, p.currency`, [copies[0]!.selectionId]);
+  if (!facts || facts.warehouseIds.length !== 1) throw new Error('place-order ceiling: expected one warehouse, a shipping rate and a tax rule');
+  const shipping = BigInt(facts.shipping);
+  const rateBasisPoints = BigInt(Math.round(Number(facts.rate) * 100));
+  const warehouseId = facts.warehouseIds[0]!;
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: CONNECTIONS });
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  const worker = async () => {
+    const client = await pool.connect();
+    try {
+      while (performance.now() < until && next < copies.length) {
+        const copy = copies[next++]!;
+        const begun = performance.now();
+        try {
+          await client.query('BEGIN');
+          const selection = (await client.query(
+            `SELECT s.id, s."customerId", c.email, s."customerFirstName", s."customerLastName", s."sessionId", s."countryCode", s."relatedOrderId"
+             FROM "Selection" s JOIN "Customer" c ON c.id = s."customerId" WHERE s.id = $1::uuid FOR UPDATE OF s`, [copy.selectionId])).rows[0];
+          const lines = (await client.query<{ variantId: string; sku: string; name: string; quantity: number; unitPrice: string; taxable: boolean }>(
+            `SELECT i."variantId", v.sku, v.name, i.quantity, i."unitPrice"::text AS "unitPrice", i.taxable
+             FROM "SelectionItem" i JOIN "Variant" v ON v.id = i."variantId" WHERE i."selectionId" = $1::uuid ORDER BY i."createdAt", i.id`, [copy.selectionId])).rows;
+          await client.query(
+            `WITH ordered AS (UPDATE "Selection" SET status = 'ORDERED', "updatedAt" = now() WHERE id = $1::uuid)
+             SELECT id, status FROM "ShareableLink" WHERE id = $2::uuid FOR UPDATE`, [copy.selectionId, linkId]);
+          const takes = [...lines].sort((a, b) => a.variantId.localeCompare(b.variantId));
+          const taken = await client.query(
+            `UPDATE "StockLevel" AS level SET quantity = level.quantity - take.quantity, "updatedAt" = now()
+             FROM unnest($1::uuid[], $2::int[]) AS take("variantId", quantity)
+             WHERE level."variantId" = take."variantId" AND level."warehouseId" = $3::uuid AND level.quantity >= take.quantity`,
+            [takes.map((l) => l.variantId), takes.map((l) => l.quantity), warehouseId]);
+          if (taken.rowCount !== takes.length) throw new Error('place-order ceiling: out of stock');
+          const lineTotals = lines.map((l) => BigInt(l.unitPrice) * BigInt(l.quantity));
+          const subtotal = lineTotals.reduce((a, b) => a + b, 0n);
+          const taxable = lineTotals.filter((_, i) => lines[i]!.taxable).reduce((a, b) => a + b, 0n);
+          const tax = ((taxable + shipping) * rateBasisPoints + 5_000n) / 10_000n;
+          const placed = (await client.query(
+            `INSERT INTO "Order" (id, "selectionId", "customerId", "customerEmail", "customerFirstName", "customerLastName", "sessionId", "claimId", "linkId",
+                                  "relatedOrderId", "countryCode", currency, subtotal, shipping, tax, "grandTotal")
+             VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+            [copy.selectionId, selection.customerId, selection.email, selection.customerFirstName, selection.customerLastName, selection.sessionId, copy.claimId, linkId,
+              selection.relatedOrderId, selection.countryCode, facts.currency, subtotal.toString(), shipping.toString(), tax.toString(), (subtotal + shipping + tax).toString()])).rows[0];
+          await client.query(
+            `WITH lines AS (
+               INSERT INTO "OrderItem" (id, "orderId", position, "variantId", sku, name, taxable, quantity, "unitPrice", "lineTotal")
+               SELECT gen_random_uuid(), $1::uuid, line.position - 1, line."variantId", line.sku, line.name, line.taxable, line.quantity, line."unitPrice", line."lineTotal"
+               FROM unnest($2::uuid[], $3::text[], $4::text[], $5::boolean[], $6::int[], $7::bigint[], $8::bigint[])
+                 WITH ORDINALITY AS line("variantId", sku, name, taxable, quantity, "unitPrice", "lineTotal", position)
+             )
+             INSERT INTO "IdempotencyKey" (scope, key, "selectionId", "orderId") VALUES ($9, $10, $11::uuid, $1::uuid)`,
+            [placed.id, lines.map((l) => l.variantId), lines.map((l) => l.sku), lines.map((l) => l.name), lines.map((l) => l.taxable), lines.map((l) => l.quantity),
+              lines.map((l) => l.unitPrice), lineTotals.map(String), `session:${selection.sessionId}`, `ceiling-${copy.selectionId}`, copy.selectionId]);
+          await client.query(
+            `INSERT INTO "LinkEvent" (id, type, "linkId", "claimId", "orderId")
+             SELECT gen_random_uuid(), 'ORDER_PLACED', $1::uuid, $2::uuid, $3::uuid WHERE (SELECT 1 FROM pg_advisory_xact_lock(7305001)) = 1`,
+            [linkId, copy.claimId, placed.id]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        }
+        latencies.push(performance.now() - begun);
+      }
+    } finally {
+      client.release();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  } finally {
+    await pool.end();
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  if (next >= copies.length) log(`place-order ceiling: all ${copies.length} copies ordered after ${elapsed.toFixed(1)} s (BENCH_CEILING_COPIES)`);
+  latencies.sort((a, b) => a - b);
+  return { rps: Math.round(latencies.length / elapsed), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
+
+async function placeOrders(port: number, databaseUrl: string, counter: StatementCounter): Promise<Scenario> {
+  const skus = SKUS.slice(0, 3);
+  const claims = await claimsToBuy(port, 4000, skus);
+  const countedBuyer = claims.pop()!;
+  const counted = order(countedBuyer, 'count');
+  const stockBefore = await stockOf(databaseUrl, skus);
   let next = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/graphql`,
@@ -297,33 +559,52 @@ async function placeOrders(port: number, counter: StatementCounter): Promise<Sce
       },
     }],
   });
+  if (result.non2xx > 0 || result.errors > 0) log(`place-order: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  const unitsSold = stockBefore - (await stockOf(databaseUrl, skus));
+  if (unitsSold !== claims.length * skus.length) log(`place-order: ${unitsSold} units sold by ${claims.length} orders of ${skus.length}`);
   const statements = await counter.count(JSON.stringify({ query: counted.query }), counted.headers);
-  return scenario('place-order', { rps: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99 }, null, statements);
+  // The copies the ceiling orders are claimed from the same link, now consumed.
+  const [source] = await sqlOnce<{ linkId: string }>(databaseUrl, 'SELECT "linkId" FROM "Claim" WHERE "selectionId" = $1::uuid', [countedBuyer.selectionId]);
+  const copies = await copiesToOrder(databaseUrl, countedBuyer.selectionId, source!.linkId, CEILING_COPIES);
+  const ceiling = await placeOrderCeiling(databaseUrl, source!.linkId, copies);
+  log(`place-order: hand-written ${ceiling.rps}/s (p50 ${ceiling.p50Ms} ms, p99 ${ceiling.p99Ms} ms)`);
+  return { ...scenario('place-order', { rps: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99 }, ceiling.rps, statements), unitsSold };
 }
 
 /**
  * 200 buyers of one SKU with 10 units, all at once: how long until every one has an answer.
  * Its statements per operation are those of a buyer who comes after the stock ran out.
  */
-async function placeOrderContention(port: number, counter: StatementCounter): Promise<Scenario> {
+async function placeOrderContention(port: number, databaseUrl: string, counter: StatementCounter): Promise<Scenario[]> {
   await gql(port, 'mutation { importCatalog(input: { products: [{ code: "HOT", name: "Drop", variants: [{ sku: "HOT-1", name: "Drop", prices: [{ pricelistCode: "P", amount: "99.00" }], stock: [{ warehouseCode: "W", quantity: 10 }] }] }] }) { __typename } }');
   const claims = await claimsToBuy(port, 201, ['HOT-1']);
   const late = order(claims.pop()!, 'late');
   const latencies: number[] = [];
+  const losers: number[] = [];
   const started = performance.now();
   const answers = await Promise.all(claims.map(async (claim) => {
     const begun = performance.now();
     const { query, headers } = order(claim, 'hot');
     const answer = await gql(port, query, headers);
+    const typename = (answer.placeOrder as { __typename: string }).__typename;
     latencies.push(performance.now() - begun);
-    return (answer.placeOrder as { __typename: string }).__typename;
+    if (typename === 'OutOfStockError') losers.push(performance.now() - begun);
+    return typename;
   }));
   const seconds = (performance.now() - started) / 1000;
   const sold = answers.filter((a) => a === 'PlaceOrderSuccess').length;
   if (sold !== 10) throw new Error(`contention: ${sold} orders for 10 units`);
+  if (losers.length !== claims.length - sold) log(`contention: ${claims.length - sold - losers.length} answers neither an order nor OUT_OF_STOCK`);
+  const [units] = await sqlOnce<{ units: string }>(databaseUrl, 'SELECT coalesce(sum(quantity), 0)::text AS units FROM "OrderItem" WHERE sku = \'HOT-1\'');
+  const unitsSold = Number(units!.units);
+  if (unitsSold !== 10) throw new Error(`contention: ${unitsSold} units sold of 10`);
   latencies.sort((a, b) => a - b);
+  losers.sort((a, b) => a - b);
   const statements = await counter.count(JSON.stringify({ query: late.query }), late.headers);
-  return scenario('place-order-contention', { rps: Math.round(claims.length / seconds), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) }, null, statements);
+  return [
+    { ...scenario('place-order-contention', { rps: Math.round(claims.length / seconds), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) }, null, statements), unitsSold },
+    { name: 'place-order-contention-losers', rps: null, p50Ms: percentile(losers, 50), p99Ms: percentile(losers, 99), ceilingRps: null, ratio: null, queriesPerOp: statements },
+  ];
 }
 
 /** Issues links through B while A's subscriber timestamps each ISSUED event. */
@@ -702,17 +983,17 @@ const scenarios = await withDatabase(async (url) => {
       await seedCatalog(portA);
       const results: Scenario[] = [];
       for (const [name, run] of [
-        ['read-selection', () => readSelection(portA, counter)],
+        ['read-selection', () => readSelection(portA, url, counter)],
         ['claim', () => claim(portA, url, counter)],
-        ['place-order', () => placeOrders(portA, counter)],
-        ['place-order-contention', () => placeOrderContention(portA, counter)],
+        ['place-order', () => placeOrders(portA, url, counter)],
+        ['place-order-contention', () => placeOrderContention(portA, url, counter)],
         ['event-latency', () => eventLatency(portA, portB)],
         ['deep-json-neighbour', () => deepJsonNeighbour(portA)],
         ['overload', () => overload(url)],
       ] as const) {
         if (only && !only.includes(name)) continue;
         log(`${name}…`);
-        results.push(await run());
+        results.push(...[await run()].flat());
       }
       return results;
     } finally {
