@@ -1,10 +1,15 @@
 // `npm run bench`: measures the server on PostgreSQL and writes bench/results.json. Load comes
 // from this process (autocannon) against server processes on loopback; each throughput is
 // shown against a ceiling measured in the same run:
-// - read-selection: an admin reads a 50-item selection; ceiling: `{ __typename }`.
+// - read-selection: an admin reads a 50-item selection; ceiling: the same JSON from one
+//   hand-written SQL query behind bare node:http; floorRatio: against `{ __typename }`.
 // - claim: claims of one active link; ceiling: the same copy as one hand-written pg transaction.
-// - place-order: orders from distinct claims; place-order-contention: 200 buyers, 10 units.
+// - place-order: orders from distinct claims; place-order-contention: 200 buyers, 10 units
+//   (…-losers: the OUT_OF_STOCK answers alone); unitsSold read from the database afterwards.
+// - place-order: its ceiling is the same writes as one hand-written pg transaction per order.
 // - event-latency: commit-to-subscriber latency between two server processes via Redis.
+// - outbox-throughput: LinkEvent rows committed per second while both server processes take
+//   claims at once, and the share of their transactions' time spent waiting on the outbox lock.
 // - deep-json-neighbour: `{ __typename }` latency of one client while 4 others send 800 KB bodies
 //   nesting arrays 400,000 deep (each must be 400); rps: those bodies refused per second.
 // - overload: 300 connections read the 50-item selection from a server of its own, twice, while
@@ -640,6 +645,100 @@ async function eventLatency(portA: number, portB: number): Promise<Scenario> {
   }
 }
 
+/** autocannon of one constant body for `seconds`, keeping each answer's latency (for percentiles over several at once). */
+async function loadKeeping(port: number, body: string, seconds: number): Promise<{ latencies: number[]; failed: number }> {
+  const latencies: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url: `http://127.0.0.1:${port}/graphql`, connections: CONNECTIONS, duration: seconds, method: 'POST', headers: { 'content-type': 'application/json' }, body },
+      (error: unknown, done) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)),
+    );
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status >= 200 && status < 300) latencies.push(ms);
+    });
+  });
+  return { latencies, failed: result.non2xx + result.errors };
+}
+
+/** The outbox lock's key (src/events/outbox.ts). */
+const OUTBOX_LOCK = 7_305_001;
+const LOCK_SAMPLE_MS = 20;
+
+/**
+ * Every LOCK_SAMPLE_MS, the bench database's backends in a transaction (active or idle in one)
+ * and how many of them wait for an advisory lock (only the outbox takes one).
+ */
+async function sampleOutboxLock(databaseUrl: string): Promise<{ stop(): Promise<{ samples: number; busy: number; waiting: number }> }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const totals = { samples: 0, busy: 0, waiting: 0 };
+  let inFlight: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (inFlight) return; // the last sample is still being read: skip this one rather than queue
+    inFlight = client.query<{ busy: number; waiting: number }>(
+      `SELECT count(*) FILTER (WHERE state IN ('active', 'idle in transaction'))::int AS busy,
+              count(*) FILTER (WHERE wait_event_type = 'Lock' AND wait_event = 'advisory')::int AS waiting
+       FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    ).then(({ rows }) => {
+      totals.samples++;
+      totals.busy += rows[0]!.busy;
+      totals.waiting += rows[0]!.waiting;
+    }, (error: unknown) => log(`lock sample: ${String(error)}`)).finally(() => { inFlight = null; });
+  }, LOCK_SAMPLE_MS);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+      await client.end();
+      return totals;
+    },
+  };
+}
+
+/**
+ * Both server processes take claims at once (CONNECTIONS each, of a link of their own) for
+ * SECONDS: rps is the LinkEvent rows committed per second in that window (one CLAIMED each),
+ * p50/p99 those of the claims, and lockWaitShare the share of in-transaction backend samples
+ * that were waiting for the outbox's advisory lock.
+ */
+async function outboxThroughput(portA: number, portB: number, databaseUrl: string): Promise<Scenario> {
+  const claimBody = async (port: number) => {
+    const link = await issue(port, await selectionOf(port, SKUS.slice(0, 5)));
+    return JSON.stringify({ query: `mutation { claimSelection(input: { hash1: "${link.hash1}", hash2: "${link.hash2}" }) { __typename } }` });
+  };
+  const [bodyA, bodyB] = [await claimBody(portA), await claimBody(portB)];
+  await Promise.all([loadKeeping(portA, bodyA, WARMUP_SECONDS), loadKeeping(portB, bodyB, WARMUP_SECONDS)]);
+  const lastSequence = async () => BigInt((await sqlOnce<{ last: string }>(databaseUrl, 'SELECT coalesce(max(sequence), 0)::text AS last FROM "LinkEvent"'))[0]!.last);
+  const before = await lastSequence();
+  const sampler = await sampleOutboxLock(databaseUrl);
+  const started = performance.now();
+  let runs: { latencies: number[]; failed: number }[];
+  let locks: { samples: number; busy: number; waiting: number };
+  try {
+    runs = await Promise.all([loadKeeping(portA, bodyA, SECONDS), loadKeeping(portB, bodyB, SECONDS)]);
+  } finally {
+    locks = await sampler.stop();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const [events] = await sqlOnce<{ count: string }>(databaseUrl, 'SELECT count(*)::text AS count FROM "LinkEvent" WHERE sequence > $1', [before.toString()]);
+  const committed = Number(events!.count);
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const failed = runs.reduce((sum, r) => sum + r.failed, 0);
+  if (failed > 0) log(`outbox-throughput: ${failed} claims not answered 2xx`);
+  log(`outbox-throughput: ${committed} events in ${seconds.toFixed(1)} s for ${latencies.length} claims (A ${runs[0]!.latencies.length}, B ${runs[1]!.latencies.length}); `
+    + `${locks.samples} lock samples, ${locks.busy} backends in a transaction, ${locks.waiting} of them waiting for lock ${OUTBOX_LOCK}`);
+  return {
+    name: 'outbox-throughput',
+    rps: Math.round(committed / seconds),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    ceilingRps: null,
+    ratio: null,
+    queriesPerOp: null,
+    lockWaitShare: locks.busy > 0 ? Number((locks.waiting / locks.busy).toFixed(2)) : null,
+  };
+}
+
 /** One POST /graphql of `body` over `agent` (keep-alive): the status and text of the answer. */
 function post(port: number, agent: Agent, body: Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -988,6 +1087,7 @@ const scenarios = await withDatabase(async (url) => {
         ['place-order', () => placeOrders(portA, url, counter)],
         ['place-order-contention', () => placeOrderContention(portA, url, counter)],
         ['event-latency', () => eventLatency(portA, portB)],
+        ['outbox-throughput', () => outboxThroughput(portA, portB, url)],
         ['deep-json-neighbour', () => deepJsonNeighbour(portA)],
         ['overload', () => overload(url)],
       ] as const) {
