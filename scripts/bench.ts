@@ -1093,7 +1093,9 @@ const scenarios = await withDatabase(async (url) => {
       ] as const) {
         if (only && !only.includes(name)) continue;
         log(`${name}…`);
+        const started = performance.now();
         results.push(...[await run()].flat());
+        log(`${name} took ${((performance.now() - started) / 1000).toFixed(0)} s`);
       }
       return results;
     } finally {
