@@ -159,7 +159,6 @@ const listen = (server: Server, port: number) =>
 
 const pathOf = (req: IncomingMessage) => (req.url ?? '/').split('?')[0]!;
 
-
 /**
  * A subscription over server-sent events lasts as long as its client listens: it leaves the
  * bound on requests for one of its own (graphql-ws sockets have no HTTP response to move).
@@ -259,14 +258,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }
   });
   // METRICS_PORT is an operations port: /metrics for anyone who reaches it, and the health
-  // checks, which there do not wait behind the clients' connections to be accepted.
+  // checks (yoga's, as on the main port), which there do not wait behind the clients'
+  // connections to be accepted.
   const openMetrics = metricsHandler(metrics);
   const metricsServer = config.metricsPort === undefined ? undefined : createServer((req, res) => {
-    const path = pathOf(req);
-    if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('alive\n');
-    if (path === '/readyz') {
-      return void isReady().then((ready) => res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n'));
-    }
+    if (HEALTH_PATHS.has(pathOf(req))) return void yoga(req, res);
     openMetrics(req, res);
   });
   // Refusals are logged as one line a second with their counts: under overload a line each
