@@ -379,6 +379,45 @@ describe('event sequence numbers under concurrent claims', () => {
     expect(written).toHaveLength(CLAIMS);
     expect(seen).toEqual(written.map((row) => row.sequence));
   });
+
+  // Event rows are numbered while their transaction commits. Two writers are stopped right
+  // after numbering (the deferred trigger made immediate): the second may not be numbered
+  // until the first has committed, or a reader could see the second's number, resume after
+  // it and miss the first's. Needs two database sessions: PostgreSQL only.
+  it.skipIf(!process.env.TEST_DATABASE_URL)('numbers a writer\'s events only once every writer numbered before it has committed', async () => {
+    const link = await issue(await adminCart([{ sku: 'SEQ-1', quantity: 1 }]));
+    const [first, second, reader] = [0, 1, 2].map(() => new pg.Client({ connectionString: t.databaseUrl! }));
+    await Promise.all([first, second, reader].map((client) => client!.connect()));
+    /** Writes an event and has it numbered (the trigger made immediate), leaving the transaction open. */
+    const numberedEvent = async (client: pg.Client) => {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ id: string }>(`INSERT INTO "LinkEvent" (id, type, "linkId") VALUES (gen_random_uuid(), 'ISSUED', $1) RETURNING id`, [link.linkId]);
+      await client.query('SET CONSTRAINTS "LinkEvent_number_at_commit" IMMEDIATE');
+      return rows[0]!.id;
+    };
+    const sequenceOf = async (id: string) =>
+      BigInt((await reader!.query<{ sequence: string }>('SELECT sequence::text FROM "LinkEvent" WHERE id = $1', [id])).rows[0]!.sequence);
+    try {
+      const firstId = await numberedEvent(first!);
+      const secondPid = (await second!.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      let secondDone = false;
+      const secondNumbered = numberedEvent(second!).finally(() => { secondDone = true; });
+      // The second writer must be waiting for the first, not numbered beside it.
+      let secondWaiting = false;
+      while (!secondWaiting && !secondDone) {
+        const { rows } = await reader!.query<{ waiting: boolean }>(`SELECT wait_event = 'advisory' AS waiting FROM pg_stat_activity WHERE pid = $1`, [secondPid]);
+        secondWaiting = rows[0]?.waiting === true;
+        if (!secondWaiting) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(secondWaiting).toBe(true);
+      await first!.query('COMMIT');
+      const secondId = await secondNumbered;
+      await second!.query('COMMIT');
+      expect(await sequenceOf(secondId)).toBeGreaterThan(await sequenceOf(firstId));
+    } finally {
+      await Promise.all([first, second, reader].map((client) => client!.end()));
+    }
+  });
 });
 
 describe('one idempotency key used concurrently', () => {

@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis';
 import { redisBreaker } from '../redis.js';
 
 export type Events = {
-  'link:committed': [{ sequence: string }];
+  /** Link events were committed: each instance reads the outbox after the last one it delivered. */
+  'link:committed': [Record<string, never>];
 };
 
 export interface EventBus {

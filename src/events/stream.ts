@@ -1,5 +1,5 @@
 // Live link events for this process's subscribers. Each instance follows the outbox table in
-// sequence order: a "committed up to N" message (from this or another instance) or a short
+// sequence order: a "committed" message (from this or another instance) or a short
 // poll makes it read the rows after the last sequence it delivered. So every subscriber gets
 // every committed event once, in sequence order, whether the message came, came twice, or
 // never came (Redis down: the poll delivers within a second).
@@ -45,10 +45,10 @@ export class LinkEventStream {
     this.poll = setInterval(() => this.wake(), pollMs).unref();
   }
 
-  /** Tells every instance that events up to `sequence` are committed. Never throws. */
-  announce(sequence: bigint): void {
+  /** Tells every instance that events were committed (they read the table after their last). Never throws. */
+  announce(): void {
     try {
-      this.bus.pubsub.publish('link:committed', { sequence: sequence.toString() });
+      this.bus.pubsub.publish('link:committed', {});
     } catch (error) {
       this.log(`could not announce link events: ${(error as Error).message}`);
     }
@@ -158,8 +158,8 @@ export function linkEventStream(): LinkEventStream {
 }
 
 /** Announces committed events, when a stream is open (scripts have none). */
-export function announceLinkEvents(sequence: bigint): void {
-  current?.announce(sequence);
+export function announceLinkEvents(): void {
+  current?.announce();
 }
 
 export async function closeEventStream(stream: LinkEventStream): Promise<void> {
