@@ -5,12 +5,13 @@ import type { Caller } from '../auth/caller.js';
 import { db, isUniqueViolation } from '../db/client.js';
 import { transactionWithEvents } from '../events/outbox.js';
 import type { LinkEventInput, RecordEvents } from '../events/outbox.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import {
   IdempotencyConflict, NotFound, OutOfStock, SelectionStateFailed, ShippingUnavailable, ValidationFailed,
 } from './errors.js';
 import type { DomainError, StockShortage } from './errors.js';
 import { computeTotals, parseRate } from './money.js';
+import type { Totals } from './money.js';
 import { linkUsed, quotaReached, revokeActiveLinksOf } from './link.js';
 import { changeRefusal, shippingOf, visibleSelection } from './selection.js';
 import { LIMITS, hasControlCharacters, isWellFormed } from './validate.js';
@@ -32,19 +33,13 @@ export interface PlacedOrder {
   linkConsumed: boolean;
 }
 
-/** The link a copy was claimed from, as read under its row lock. */
-interface LockedLink {
-  id: string;
-  status: string;
-  selectionId: string | null;
-}
-
 /** An idempotency key as stored: the caller's scope and the key it sent. */
 interface ScopedKey {
   scope: string;
   key: string;
 }
 
+/** The selection being ordered, read under its row lock, with what placeOrder needs beside it. */
 interface LockedSelection {
   id: string;
   status: string;
@@ -60,6 +55,17 @@ interface LockedSelection {
   ignoreShipping: boolean;
   ignoreTax: boolean;
   currency: string;
+  /** The tax rate of its country, as a decimal string; null: no tax rule. */
+  taxRate: string | null;
+  /** What the caller's idempotency key placed before (as of the statement's start), or nulls. */
+  keySelectionId: string | null;
+  keyOrderId: string | null;
+  /** The claim that made this copy and that claim's link, as of the statement's start; nulls for an admin selection. */
+  claimId: string | null;
+  linkId: string | null;
+  linkStatus: string | null;
+  linkSelectionId: string | null;
+  maxOrders: number | null;
 }
 
 /**
@@ -94,9 +100,12 @@ function idempotencyScope(caller: Exclude<Caller, { kind: 'anonymous' }>): strin
 
 /**
  * Places the order, or returns the order this caller's idempotency key already placed for
- * this selection. Locks rows in one order — this selection, the link's admin selection, the link,
- * the stock rows (sorted) — which issuing (admin selection, then links) and claiming (the link)
- * never reverse, so no two of them deadlock. A failure rolls everything back.
+ * this selection. Only this selection is locked while the order is checked; what other buyers
+ * contend for is locked last and held only to the commit: the link's admin selection and the
+ * link (only while the link may still be consumed, or has an order quota), then the stock rows
+ * (sorted). Issuing (admin selection, then links), claiming (the link) and an admin's direct
+ * order (its selection, then stock, then its links) never take these in the reverse order, so
+ * none of them deadlock. A failure rolls everything back.
  */
 export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promise<PlacedOrder> {
   const idempotencyKey = checkKey(input.idempotencyKey);
@@ -120,87 +129,77 @@ export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promis
 }
 
 async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ownerSessionId: string | undefined, key: ScopedKey): Promise<PlacedOrder> {
-  const rows = await tx.$queryRaw<LockedSelection[]>`
-    SELECT s.id, s.status::text AS status, s."sessionId", s."marketId", s."pricelistId", s."countryCode", s."customerId",
-           s."customerFirstName", s."customerLastName", c.email AS "customerEmail", s."relatedOrderId", s."ignoreShipping", s."ignoreTax", p.currency
-    FROM "Selection" s JOIN "Pricelist" p ON p.id = s."pricelistId" LEFT JOIN "Customer" c ON c.id = s."customerId"
-    WHERE s.id = ${selectionId}::uuid
-    FOR UPDATE OF s`;
-  const selection = rows[0];
+  const selection = await lockSelection(tx, selectionId, key);
   if (!selection || (ownerSessionId !== undefined && selection.sessionId !== ownerSessionId)) throw new NotFound('No such selection');
 
-  // Under the selection lock, a retry with the same key sees the first attempt's record.
-  const previous = await tx.idempotencyKey.findUnique({ where: { scope_key: key }, select: { selectionId: true, orderId: true } });
+  let previous = selection.keyOrderId ? { selectionId: selection.keySelectionId!, orderId: selection.keyOrderId } : null;
+  // The key was read as of the statement's start: if it waited for the selection's lock while
+  // another attempt ordered the selection, that attempt's key is read now.
+  if (!previous && selection.status !== 'OPEN') {
+    previous = await tx.idempotencyKey.findUnique({ where: { scope_key: key }, select: { selectionId: true, orderId: true } });
+  }
   if (previous) {
     if (previous.selectionId !== selection.id) throw new IdempotencyConflict();
     return { orderId: previous.orderId, replayed: true, linkConsumed: false };
   }
-  const items = await tx.selectionItem.findMany({
-    where: { selectionId: selection.id },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    select: { kind: true, variantId: true, name: true, sku: true, taxable: true, quantity: true, unitPrice: true, variant: { select: { sku: true, name: true } } },
-  });
   const shipping = await shippingOf(tx, selection.marketId, selection.pricelistId, selection.countryCode);
-  const taxRule = await tx.taxRule.findUnique({ where: { countryCode: selection.countryCode }, select: { rate: true } });
+  const items = await readLines(tx, selection.id, shipping.warehouseIds);
 
   const blocker = placeOrderBlockers(readinessOf(selection, items.length, shipping.shippingRate !== null, null))[0];
   if (blocker) throw blockerError(blocker, selection, shipping.marketCode);
-  // placeOrderBlockers refused a selection with no customer.
-  const customer = { id: selection.customerId!, email: selection.customerEmail! };
+  // A sold-out cart is refused by this plain read, before any lock another buyer waits for.
+  // The locked stock update at the end stays the guard.
+  const stock = wantedStock(items);
+  const short = [...stock.values()].filter((line) => line.available < line.quantity);
+  if (short.length > 0) throw outOfStock(short.map(({ sku, quantity, available }) => ({ sku, requested: quantity, available })));
 
-  // Lock order, the same in every transaction that takes these locks: this selection, the
-  // link's admin selection, the link, the stock rows (see link.ts). The link is locked before
-  // the order row is written: that row's foreign key takes a share lock on the link, and two
-  // buyers each holding one while waiting to lock the link for settleLink would deadlock.
-  const claim = await tx.claim.findUnique({
-    where: { selectionId: selection.id },
-    select: { id: true, linkId: true, link: { select: { selectionId: true, maxOrders: true } } },
-  });
-  if (claim?.link.selectionId) await tx.$queryRaw`SELECT id FROM "Selection" WHERE id = ${claim.link.selectionId}::uuid FOR UPDATE`;
-  // From here on buyers of this link or these SKUs wait for this one: one statement marks the
-  // selection ordered and locks the link, and the stock follows.
-  const link = claim ? await lockLinkMarkingOrdered(tx, claim.linkId, selection.id) : null;
-  if (!claim) await tx.selection.update({ where: { id: selection.id }, data: { status: 'ORDERED' } });
-  // The quota is counted in a statement of its own, after the lock: a statement's snapshot is
-  // taken when it starts, so one that waited for the lock would not see the order that held it.
-  if (claim && claim.link.maxOrders !== null && quotaReached(claim.link, await tx.order.count({ where: { linkId: claim.linkId } }))) {
-    throw blockerError('LINK_USED', selection, shipping.marketCode);
-  }
-  await takeStock(tx, items, shipping.warehouseIds);
+  const link = selection.claimId ? await settleLinkLocked(tx, selection) : null;
+  if (link?.quotaReached) throw blockerError('LINK_USED', selection, shipping.marketCode);
 
+  const orderId = uuidv7();
+  const events: LinkEventInput[] = [];
+  if (link?.consumes) events.push({ type: 'CONSUMED', linkId: selection.linkId!, claimId: selection.claimId, orderId });
+  if (link) events.push({ type: 'ORDER_PLACED', linkId: selection.linkId!, claimId: selection.claimId, orderId });
   const totals = computeTotals({
     lines: items,
     shippingRate: shipping.shippingRate,
-    taxRate: taxRule ? parseRate(taxRule.rate.toFixed(4), ['taxRule']) : null,
+    taxRate: selection.taxRate === null ? null : parseRate(selection.taxRate, ['taxRule']),
     ignoreShipping: selection.ignoreShipping,
     ignoreTax: selection.ignoreTax,
   });
-  const order = await tx.order.create({
-    data: {
-      selectionId: selection.id,
-      customerId: customer.id,
-      customerEmail: customer.email,
-      customerFirstName: selection.customerFirstName,
-      customerLastName: selection.customerLastName,
-      sessionId: selection.sessionId,
-      claimId: claim?.id ?? null,
-      linkId: claim?.linkId ?? null,
-      relatedOrderId: selection.relatedOrderId,
-      countryCode: selection.countryCode,
-      currency: selection.currency,
-      ...totals,
-    },
-    select: { id: true },
-  });
-  await writeLinesAndKey(tx, order.id, items, key, selection.id);
-
+  const written = await writeOrder(tx, record, { orderId, selection, items, stock, warehouseIds: shipping.warehouseIds, totals, key, events, consumes: link?.consumes ?? false });
+  if (written.shortages.length > 0) {
+    throw outOfStock(written.shortages.map(({ variantId, requested, available }) => ({ sku: stock.get(variantId)!.sku, requested, available })));
+  }
   // An admin selection ordered directly can no longer be shared: its ACTIVE link is revoked.
-  const events = claim && link ? await settleLink(tx, link, claim.id, order.id) : await revokeActiveLinksOf(tx, selection.id);
-  await record(events);
-  return { orderId: order.id, replayed: false, linkConsumed: events.some((event) => event.type === 'CONSUMED') };
+  if (!link) await record(await revokeActiveLinksOf(tx, selection.id));
+  return { orderId, replayed: false, linkConsumed: link?.consumes ?? false };
 }
 
-/** A selection line as placeOrder reads it. */
+/**
+ * Locks the selection and reads, in the same statement, its pricelist's currency, its
+ * customer, its country's tax rate, the caller's idempotency key and the claim and link it
+ * came from.
+ */
+async function lockSelection(tx: Tx, selectionId: string, key: ScopedKey): Promise<LockedSelection | undefined> {
+  const rows = await tx.$queryRaw<LockedSelection[]>`
+    SELECT s.id, s.status::text AS status, s."sessionId", s."marketId", s."pricelistId", s."countryCode", s."customerId",
+           s."customerFirstName", s."customerLastName", c.email AS "customerEmail", s."relatedOrderId", s."ignoreShipping", s."ignoreTax", p.currency,
+           tax.rate::text AS "taxRate", k."selectionId" AS "keySelectionId", k."orderId" AS "keyOrderId",
+           claim.id AS "claimId", claim."linkId", link.status::text AS "linkStatus", link."selectionId" AS "linkSelectionId", link."maxOrders"
+    FROM "Selection" s
+      JOIN "Pricelist" p ON p.id = s."pricelistId"
+      LEFT JOIN "Customer" c ON c.id = s."customerId"
+      LEFT JOIN "TaxRule" tax ON tax."countryCode" = s."countryCode"
+      LEFT JOIN "IdempotencyKey" k ON k.scope = ${key.scope} AND k.key = ${key.key}
+      LEFT JOIN "Claim" claim ON claim."selectionId" = s.id
+      LEFT JOIN "ShareableLink" link ON link.id = claim."linkId"
+    WHERE s.id = ${selectionId}::uuid
+    FOR UPDATE OF s`;
+  return rows[0];
+}
+
+/** A selection line as placeOrder reads it: a catalog line with its variant's SKU and name, and the stock the market's warehouses hold of it. */
 interface Line {
   kind: 'CATALOG' | 'CUSTOM';
   variantId: string | null;
@@ -209,105 +208,156 @@ interface Line {
   taxable: boolean;
   quantity: number;
   unitPrice: bigint;
-  variant: { sku: string; name: string } | null;
+  /** Units in the market's warehouses, read without a lock; 0 for a custom line. */
+  available: number;
+}
+
+async function readLines(tx: Tx, selectionId: string, warehouseIds: string[]): Promise<Line[]> {
+  return tx.$queryRaw<Line[]>`
+    SELECT i.kind::text AS kind, i."variantId", coalesce(v.name, i.name) AS name, coalesce(v.sku, i.sku) AS sku, i.taxable, i.quantity, i."unitPrice",
+           (SELECT coalesce(sum(level.quantity), 0) FROM "StockLevel" level
+            WHERE level."variantId" = i."variantId" AND level."warehouseId" = ANY(${warehouseIds}::uuid[]))::int AS available
+    FROM "SelectionItem" i LEFT JOIN "Variant" v ON v.id = i."variantId"
+    WHERE i."selectionId" = ${selectionId}::uuid
+    ORDER BY i."createdAt", i.id`;
+}
+
+/** What the cart takes of each variant (custom lines take none), with its SKU and the units read as available. */
+function wantedStock(items: Line[]): Map<string, { sku: string; quantity: number; available: number }> {
+  const wanted = new Map<string, { sku: string; quantity: number; available: number }>();
+  for (const item of items) {
+    if (item.variantId === null) continue;
+    const entry = wanted.get(item.variantId) ?? { sku: item.sku!, quantity: 0, available: item.available };
+    entry.quantity += item.quantity;
+    wanted.set(item.variantId, entry);
+  }
+  return wanted;
+}
+
+const outOfStock = (shortages: StockShortage[]) => new OutOfStock(shortages.sort((a, b) => a.sku.localeCompare(b.sku)));
+
+/**
+ * The link the copy was claimed from, locked (after its admin selection) only when this order
+ * may consume it (ACTIVE when the copy was read) or it has an order quota to count. Buyers of
+ * a link whose first order is already placed, with no quota, lock neither.
+ */
+async function settleLinkLocked(tx: Tx, selection: LockedSelection): Promise<{ consumes: boolean; quotaReached: boolean }> {
+  // ACTIVE here includes a link past its expiresAt: a claim made in time may still use it.
+  if (selection.linkStatus !== 'ACTIVE' && selection.maxOrders === null) return { consumes: false, quotaReached: false };
+  // FOR NO KEY UPDATE: it waits for claims reading the link (FOR SHARE), so each claim lands
+  // wholly before this order or after it, but not for orders' and claims' foreign keys.
+  const rows = await tx.$queryRaw<{ status: string }[]>`
+    WITH admin AS (SELECT id FROM "Selection" WHERE id = ${selection.linkSelectionId}::uuid FOR NO KEY UPDATE)
+    SELECT status::text AS status FROM "ShareableLink"
+    WHERE id = ${selection.linkId}::uuid AND (SELECT count(*) FROM admin) >= 0
+    FOR NO KEY UPDATE`;
+  const consumes = rows[0]!.status === 'ACTIVE';
+  // Counted in a statement of its own, after the lock: a statement's snapshot is taken when it
+  // starts, so one that waited for the lock would not see the order that held it.
+  const reached = selection.maxOrders !== null && quotaReached({ maxOrders: selection.maxOrders }, await tx.order.count({ where: { linkId: selection.linkId! } }));
+  return { consumes, quotaReached: reached };
+}
+
+interface OrderWrite {
+  orderId: string;
+  selection: LockedSelection;
+  items: Line[];
+  stock: Map<string, { quantity: number }>;
+  /** The market's warehouses in allocation order. */
+  warehouseIds: string[];
+  totals: Totals;
+  key: ScopedKey;
+  events: LinkEventInput[];
+  /** Whether this order consumes the link (which the caller holds locked). */
+  consumes: boolean;
 }
 
 /**
- * The order's lines and its idempotency key, in one statement: they are written while the
- * stock rows are locked, so every round trip saved lets the next buyer of these SKUs go on
- * sooner (and a nested createMany costs Prisma a plan per call and a read-back). A catalog
- * line keeps its variant's SKU and name, a custom line its own.
+ * The order in one statement, the last before the commit: the stock rows are locked (sorted by
+ * variant and warehouse, so carts over the same SKUs in any order cannot deadlock), the stock
+ * is taken from the warehouses in allocation order, never below zero, and only if all of it is
+ * there are the order, its lines, the idempotency key, the selection's status, the link's
+ * consumption (with its admin selection deleted and detached from its links) and the events
+ * written. Returns the shortages, which wrote nothing; the caller then rolls back.
  */
-async function writeLinesAndKey(tx: Tx, orderId: string, items: Line[], key: ScopedKey, selectionId: string): Promise<void> {
-  await tx.$executeRaw`
-    WITH lines AS (
+async function writeOrder(tx: Tx, record: RecordEvents, write: OrderWrite): Promise<{ shortages: { variantId: string; requested: number; available: number }[] }> {
+  const { orderId, selection, items, key, totals } = write;
+  const wanted = [...write.stock.entries()];
+  const consumedLink = write.consumes ? selection.linkId : null;
+  const adminSelectionId = write.consumes ? selection.linkSelectionId : null;
+  const placed = Prisma.sql`EXISTS (SELECT 1 FROM placed)`;
+  const rows = await tx.$queryRaw<{ shortages: string; took: number; planned: number; consumed: number }[]>`
+    WITH wanted AS (
+      SELECT * FROM unnest(${wanted.map(([variantId]) => variantId)}::uuid[], ${wanted.map(([, w]) => w.quantity)}::int[]) AS wanted("variantId", quantity)
+    ), warehouse AS (
+      SELECT * FROM unnest(${write.warehouseIds}::uuid[]) WITH ORDINALITY AS warehouse(id, position)
+    ), level AS (
+      SELECT level."variantId", level."warehouseId", level.quantity, warehouse.position
+      FROM "StockLevel" level JOIN warehouse ON warehouse.id = level."warehouseId"
+      WHERE level."variantId" IN (SELECT "variantId" FROM wanted)
+      ORDER BY level."variantId", level."warehouseId"
+      FOR UPDATE OF level
+    ), shortage AS (
+      SELECT wanted."variantId", wanted.quantity AS requested, coalesce(sum(level.quantity), 0)::int AS available
+      FROM wanted LEFT JOIN level ON level."variantId" = wanted."variantId"
+      GROUP BY wanted."variantId", wanted.quantity
+      HAVING coalesce(sum(level.quantity), 0) < wanted.quantity
+    ), take AS (
+      SELECT level."variantId", level."warehouseId",
+             least(level.quantity, wanted.quantity - (sum(level.quantity) OVER allocation - level.quantity)) AS quantity
+      FROM level JOIN wanted ON wanted."variantId" = level."variantId"
+      WINDOW allocation AS (PARTITION BY level."variantId" ORDER BY level.position)
+    ), took AS (
+      UPDATE "StockLevel" AS level SET quantity = level.quantity - take.quantity, "updatedAt" = now()
+      FROM take
+      WHERE level."variantId" = take."variantId" AND level."warehouseId" = take."warehouseId" AND take.quantity > 0
+        AND level.quantity >= take.quantity AND NOT EXISTS (SELECT 1 FROM shortage)
+      RETURNING 1
+    ), placed AS (
+      INSERT INTO "Order" (id, "selectionId", "customerId", "customerEmail", "customerFirstName", "customerLastName", "sessionId",
+                           "claimId", "linkId", "relatedOrderId", "countryCode", currency, subtotal, shipping, tax, "grandTotal")
+      SELECT ${orderId}::uuid, ${selection.id}::uuid, ${selection.customerId}::uuid, ${selection.customerEmail}, ${selection.customerFirstName},
+             ${selection.customerLastName}, ${selection.sessionId}::uuid, ${selection.claimId}::uuid, ${selection.linkId}::uuid,
+             ${selection.relatedOrderId}::uuid, ${selection.countryCode}, ${selection.currency}, ${totals.subtotal}, ${totals.shipping},
+             ${totals.tax}, ${totals.grandTotal}
+      WHERE NOT EXISTS (SELECT 1 FROM shortage)
+      RETURNING id
+    ), lines AS (
       INSERT INTO "OrderItem" (id, "orderId", position, kind, "variantId", sku, name, taxable, quantity, "unitPrice", "lineTotal")
       SELECT line.id, ${orderId}::uuid, line.position - 1, line.kind::"SelectionItemKind", line."variantId", line.sku, line.name,
              line.taxable, line.quantity, line."unitPrice", line."lineTotal"
       FROM unnest(
         ${items.map(() => uuidv7())}::uuid[], ${items.map((i) => i.kind)}::text[], ${items.map((i) => i.variantId)}::uuid[],
-        ${items.map((i) => i.variant?.sku ?? i.sku)}::text[], ${items.map((i) => i.variant?.name ?? i.name)}::text[],
+        ${items.map((i) => i.sku)}::text[], ${items.map((i) => i.name)}::text[],
         ${items.map((i) => i.taxable)}::boolean[], ${items.map((i) => i.quantity)}::int[], ${items.map((i) => i.unitPrice.toString())}::bigint[],
         ${items.map((i) => (i.unitPrice * BigInt(i.quantity)).toString())}::bigint[]
       ) WITH ORDINALITY AS line(id, kind, "variantId", sku, name, taxable, quantity, "unitPrice", "lineTotal", position)
+      WHERE ${placed}
+    ), idempotency AS (
+      INSERT INTO "IdempotencyKey" (scope, key, "selectionId", "orderId")
+      SELECT ${key.scope}, ${key.key}, ${selection.id}::uuid, ${orderId}::uuid WHERE ${placed}
+    ), ordered AS (
+      UPDATE "Selection" SET status = 'ORDERED', "updatedAt" = now() WHERE id = ${selection.id}::uuid AND ${placed}
+    ), consumed AS (
+      UPDATE "ShareableLink" SET status = 'CONSUMED', "consumedAt" = now(), "orderId" = ${orderId}::uuid, "selectionId" = NULL
+      WHERE id = ${consumedLink}::uuid AND status = 'ACTIVE' AND ${placed}
+      RETURNING id
+    ), detached AS (
+      UPDATE "ShareableLink" SET "selectionId" = NULL
+      WHERE "selectionId" = ${adminSelectionId}::uuid AND id <> ${consumedLink}::uuid AND EXISTS (SELECT 1 FROM consumed)
+    ), deleted AS (
+      UPDATE "Selection" SET status = 'DELETED', "updatedAt" = now() WHERE id = ${adminSelectionId}::uuid AND EXISTS (SELECT 1 FROM consumed)
+    ), events AS (
+      ${write.events.length > 0 ? record.within(write.events, placed) : Prisma.sql`SELECT 1`}
     )
-    INSERT INTO "IdempotencyKey" (scope, key, "selectionId", "orderId") VALUES (${key.scope}, ${key.key}, ${selectionId}::uuid, ${orderId}::uuid)`;
-}
-
-/**
- * Takes each SKU's quantity from the warehouses in allocation order, never below zero (custom
- * lines take none). Stock rows are locked in one global order (variant, warehouse), so carts
- * over the same SKUs in any order cannot deadlock; the decrement is conditional as a second guard.
- */
-async function takeStock(tx: Tx, items: Line[], warehouseIds: string[]): Promise<void> {
-  const wanted = new Map<string, { sku: string; quantity: number }>();
-  for (const item of items) {
-    if (item.variantId === null || item.variant === null) continue;
-    const entry = wanted.get(item.variantId) ?? { sku: item.variant.sku, quantity: 0 };
-    entry.quantity += item.quantity;
-    wanted.set(item.variantId, entry);
-  }
-  if (wanted.size === 0) return;
-  const variantIds = [...wanted.keys()].sort();
-  const levels = warehouseIds.length === 0 ? [] : await tx.$queryRaw<{ variantId: string; warehouseId: string; quantity: number }[]>`
-    SELECT "variantId", "warehouseId", quantity FROM "StockLevel"
-    WHERE "variantId" = ANY(${variantIds}::uuid[]) AND "warehouseId" = ANY(${warehouseIds}::uuid[])
-    ORDER BY "variantId", "warehouseId"
-    FOR UPDATE`;
-  const stockOf = new Map(levels.map((l) => [`${l.variantId}|${l.warehouseId}`, l.quantity]));
-
-  const shortages: StockShortage[] = [];
-  const takes: { variantId: string; warehouseId: string; quantity: number }[] = [];
-  for (const variantId of variantIds) {
-    const { sku, quantity } = wanted.get(variantId)!;
-    let remaining = quantity;
-    let available = 0;
-    for (const warehouseId of warehouseIds) {
-      const inStock = stockOf.get(`${variantId}|${warehouseId}`) ?? 0;
-      available += inStock;
-      const take = Math.min(inStock, remaining);
-      if (take > 0) takes.push({ variantId, warehouseId, quantity: take });
-      remaining -= take;
-    }
-    if (remaining > 0) shortages.push({ sku, requested: quantity, available });
-  }
-  if (shortages.length > 0) throw new OutOfStock(shortages.sort((a, b) => a.sku.localeCompare(b.sku)));
-
-  // One statement for every take: the rows stay locked until commit, so the fewer round trips
-  // between the check and the commit, the sooner the next buyer of these SKUs goes on.
-  const updated = await tx.$executeRaw`
-    UPDATE "StockLevel" AS level SET quantity = level.quantity - take.quantity, "updatedAt" = now()
-    FROM unnest(${takes.map((t) => t.variantId)}::uuid[], ${takes.map((t) => t.warehouseId)}::uuid[], ${takes.map((t) => t.quantity)}::int[])
-      AS take("variantId", "warehouseId", quantity)
-    WHERE level."variantId" = take."variantId" AND level."warehouseId" = take."warehouseId" AND level.quantity >= take.quantity`;
-  if (updated !== takes.length) throw new Error('Stock changed under a row lock: refusing to oversell');
-}
-
-/**
- * The first order from any claim of a link consumes it: the link becomes CONSUMED (kept for
- * the audit trail) and its admin selection is deleted. A link an admin revoked (or replaced)
- * stays REVOKED: its earlier claimants may still buy their copies, and the admin selection
- * stays for the link that replaced it. Every order from a claim is recorded.
- */
-async function settleLink(tx: Tx, link: LockedLink, claimId: string, orderId: string): Promise<LinkEventInput[]> {
-  const linkId = link.id;
-  const events: LinkEventInput[] = [];
-  // ACTIVE here includes a link past its expiresAt: a claim made in time may still use it.
-  if (link.status === 'ACTIVE') {
-    await tx.shareableLink.update({ where: { id: linkId }, data: { status: 'CONSUMED', consumedAt: new Date(), orderId } });
-    if (link.selectionId) await deleteAdminSelection(tx, link.selectionId);
-    events.push({ type: 'CONSUMED', linkId, claimId, orderId });
-  }
-  events.push({ type: 'ORDER_PLACED', linkId, claimId, orderId });
-  return events;
-}
-
-/** Marks the selection ORDERED and locks the link it was claimed from, in one round trip. */
-async function lockLinkMarkingOrdered(tx: Tx, linkId: string, selectionId: string): Promise<LockedLink> {
-  const rows = await tx.$queryRaw<LockedLink[]>`
-    WITH ordered AS (UPDATE "Selection" SET status = 'ORDERED', "updatedAt" = now() WHERE id = ${selectionId}::uuid)
-    SELECT id, status::text AS status, "selectionId" FROM "ShareableLink" WHERE id = ${linkId}::uuid FOR UPDATE`;
-  return rows[0]!;
+    SELECT (SELECT coalesce(json_agg(shortage), '[]')::text FROM shortage) AS shortages, (SELECT count(*) FROM took)::int AS took,
+           (SELECT count(*) FROM take WHERE quantity > 0)::int AS planned, (SELECT count(*) FROM consumed)::int AS consumed`;
+  const result = rows[0]!;
+  const shortages = JSON.parse(result.shortages) as { variantId: string; requested: number; available: number }[];
+  if (shortages.length > 0) return { shortages };
+  if (result.took !== result.planned) throw new Error('Stock changed under a row lock: refusing to oversell');
+  if (result.consumed !== (write.consumes ? 1 : 0)) throw new Error('The link changed under its row lock: refusing to settle it');
+  return { shortages };
 }
 
 /** Every reason placeOrderBlockers can give (the schema's PlaceOrderBlocker enum lists these). */
@@ -375,10 +425,4 @@ function blockerError(blocker: PlaceOrderBlocker, selection: { status: string; c
     case 'LINK_USED':
       return linkUsed();
   }
-}
-
-/** The admin selection behind a consumed link: marked DELETED, detached from its links. */
-async function deleteAdminSelection(tx: Tx, selectionId: string): Promise<void> {
-  await tx.shareableLink.updateMany({ where: { selectionId }, data: { selectionId: null } });
-  await tx.selection.update({ where: { id: selectionId }, data: { status: 'DELETED' } });
 }
