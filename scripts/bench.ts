@@ -125,10 +125,14 @@ async function stopServer(child: ChildProcess): Promise<void> {
 }
 
 async function gql(port: number, query: string, headers: Record<string, string> = { authorization: `Bearer ${adminKey}` }): Promise<Record<string, unknown>> {
+  return postJson(port, JSON.stringify({ query }), headers);
+}
+
+async function postJson(port: number, request: string, headers: Record<string, string>): Promise<Record<string, unknown>> {
   const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query }),
+    body: request,
   });
   const body = (await response.json()) as { data: Record<string, unknown>; errors?: unknown };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
@@ -395,13 +399,18 @@ async function claimsToBuy(port: number, count: number, skus: string[]): Promise
 
 type Buyer = { token: string; selectionId: string };
 
-/** placeOrder of a buyer's copy, and the header that proves the buyer's session. */
-function order(buyer: Buyer, keyPrefix: string): { query: string; headers: Record<string, string> } {
+/**
+ * placeOrder of a buyer's copy as a typed client sends it (one document, the values as
+ * variables: parsed and validated once per server), and the header that proves the session.
+ */
+function order(buyer: Buyer, keyPrefix: string): { body: string; headers: Record<string, string> } {
   return {
-    query: `mutation { placeOrder(input: { selectionId: "${buyer.selectionId}", idempotencyKey: "${keyPrefix}-${buyer.selectionId}" }) { __typename } }`,
+    body: JSON.stringify({ query: PLACE_ORDER, variables: { input: { selectionId: buyer.selectionId, idempotencyKey: `${keyPrefix}-${buyer.selectionId}` } } }),
     headers: { 'x-session-token': buyer.token },
   };
 }
+
+const PLACE_ORDER = 'mutation PlaceOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { __typename } }';
 
 /** A claimed copy ready to be ordered by the hand-written transaction. */
 interface Copy {
@@ -559,15 +568,15 @@ async function placeOrders(port: number, databaseUrl: string, counter: Statement
     headers: { 'content-type': 'application/json' },
     requests: [{
       setupRequest: (request) => {
-        const { query, headers } = order(claims[next++ % claims.length]!, 'bench');
-        return { ...request, headers: { ...request.headers, ...headers }, body: JSON.stringify({ query }) };
+        const { body, headers } = order(claims[next++ % claims.length]!, 'bench');
+        return { ...request, headers: { ...request.headers, ...headers }, body };
       },
     }],
   });
   if (result.non2xx > 0 || result.errors > 0) log(`place-order: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   const unitsSold = stockBefore - (await stockOf(databaseUrl, skus));
   if (unitsSold !== claims.length * skus.length) log(`place-order: ${unitsSold} units sold by ${claims.length} orders of ${skus.length}`);
-  const statements = await counter.count(JSON.stringify({ query: counted.query }), counted.headers);
+  const statements = await counter.count(counted.body, counted.headers);
   // The copies the ceiling orders are claimed from the same link, now consumed.
   const [source] = await sqlOnce<{ linkId: string }>(databaseUrl, 'SELECT "linkId" FROM "Claim" WHERE "selectionId" = $1::uuid', [countedBuyer.selectionId]);
   const copies = await copiesToOrder(databaseUrl, countedBuyer.selectionId, source!.linkId, CEILING_COPIES);
@@ -589,8 +598,8 @@ async function placeOrderContention(port: number, databaseUrl: string, counter: 
   const started = performance.now();
   const answers = await Promise.all(claims.map(async (claim) => {
     const begun = performance.now();
-    const { query, headers } = order(claim, 'hot');
-    const answer = await gql(port, query, headers);
+    const { body, headers } = order(claim, 'hot');
+    const answer = await postJson(port, body, headers);
     const typename = (answer.placeOrder as { __typename: string }).__typename;
     latencies.push(performance.now() - begun);
     if (typename === 'OutOfStockError') losers.push(performance.now() - begun);
@@ -605,7 +614,7 @@ async function placeOrderContention(port: number, databaseUrl: string, counter: 
   if (unitsSold !== 10) throw new Error(`contention: ${unitsSold} units sold of 10`);
   latencies.sort((a, b) => a - b);
   losers.sort((a, b) => a - b);
-  const statements = await counter.count(JSON.stringify({ query: late.query }), late.headers);
+  const statements = await counter.count(late.body, late.headers);
   return [
     { ...scenario('place-order-contention', { rps: Math.round(claims.length / seconds), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) }, null, statements), unitsSold },
     { name: 'place-order-contention-losers', rps: null, p50Ms: percentile(losers, 50), p99Ms: percentile(losers, 99), ceilingRps: null, ratio: null, queriesPerOp: statements },
@@ -910,7 +919,7 @@ interface OverloadRound {
  * answered, while /healthz is timed every HEALTHZ_EVERY_MS, a placeOrder every ORDER_EVERY_MS,
  * and the server's RSS sampled every 100 ms until the last of those is answered.
  */
-async function overloadRound(port: number, server: ChildProcess, body: string, nextOrder: () => { query: string; headers: Record<string, string> }): Promise<OverloadRound> {
+async function overloadRound(port: number, server: ChildProcess, body: string, nextOrder: () => { body: string; headers: Record<string, string> }): Promise<OverloadRound> {
   const pid = server.pid!;
   const ok: number[] = [];
   const rejected: number[] = [];
@@ -940,8 +949,8 @@ async function overloadRound(port: number, server: ChildProcess, body: string, n
   const healthz = healthAt(port);
   const opsHealthz = healthAt(opsPortOf(port));
   const orders = probe(ORDER_EVERY_MS, async (signal) => {
-    const { query, headers } = nextOrder();
-    const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }), signal });
+    const { body: orderBody, headers } = nextOrder();
+    const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: orderBody, signal });
     const text = await response.text();
     if (!response.ok) return `HTTP ${response.status}`;
     const typename = /"__typename":"(\w+)"/.exec(text)?.[1];

@@ -7,7 +7,7 @@ import { newSessionToken } from '../auth/session.js';
 import { isUniqueViolation } from '../db/client.js';
 import { transactionWithEvents } from '../events/outbox.js';
 import type { LinkEventInput, RecordEvents } from '../events/outbox.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import { LinkUnavailable, NotFound, RateLimited, SelectionStateFailed, ValidationFailed } from './errors.js';
 import { requireShipping } from './selection.js';
@@ -246,8 +246,8 @@ async function claimOnce(caller: Caller, input: { hash1: string; hash2: string }
 
 /**
  * The copy, as one statement: a new session (unless the caller holds one), the selection with
- * the link's options, its lines, and the claim. A claim is the hot path when a link goes out
- * to many people at once, and each statement is a round trip inside the transaction.
+ * the link's options, its lines, the claim and its CLAIMED event. A claim is the hot path when a
+ * link goes out to many people at once, and each statement is a round trip inside the transaction.
  *
  * The lines keep the original's order (createdAt is copied, and ids break ties): every line of
  * one copy gets the same uuid v7 with its position, 0 to 499, in the 12 bits uuid v7 leaves
@@ -265,7 +265,7 @@ async function copyForClaim(
   const { token, tokenDigest } = held ? { token: held.token, tokenDigest: null } : newSessionToken();
   const sessionId = held?.sessionId ?? uuidv7();
   const [copyId, linesId, claimId] = [uuidv7(), uuidv7(), uuidv7()];
-  const claimed = await tx.$executeRaw`
+  const rows = await tx.$queryRaw<{ claimed: number }[]>`
     WITH session AS (
       INSERT INTO "StorefrontSession" (id, "tokenDigest")
       SELECT ${sessionId}::uuid, ${tokenDigest} WHERE ${held === null}
@@ -284,10 +284,14 @@ async function copyForClaim(
         SELECT *, row_number() OVER (ORDER BY "createdAt", id) - 1 AS position
         FROM "SelectionItem" WHERE "selectionId" = ${link.selectionId}::uuid
       ) AS line
+    ), claim AS (
+      INSERT INTO "Claim" (id, "linkId", "sessionId", "selectionId")
+      SELECT ${claimId}::uuid, ${link.id}::uuid, ${sessionId}::uuid, id FROM copy
+      RETURNING id
+    ), event AS (
+      ${record.within([{ type: 'CLAIMED', linkId: link.id, claimId }], Prisma.sql`EXISTS (SELECT 1 FROM claim)`)}
     )
-    INSERT INTO "Claim" (id, "linkId", "sessionId", "selectionId")
-    SELECT ${claimId}::uuid, ${link.id}::uuid, ${sessionId}::uuid, id FROM copy`;
-  if (claimed !== 1) throw new Error(`The selection ${link.selectionId} of link ${link.id} is missing: nothing was copied`);
-  await record([{ type: 'CLAIMED', linkId: link.id, claimId }]);
+    SELECT count(*)::int AS claimed FROM claim`;
+  if (rows[0]!.claimed !== 1) throw new Error(`The selection ${link.selectionId} of link ${link.id} is missing: nothing was copied`);
   return { claimId, selectionId: copyId, sessionToken: token };
 }

@@ -13,7 +13,8 @@ import type { DomainError, StockShortage } from './errors.js';
 import { computeTotals, parseRate } from './money.js';
 import type { Totals } from './money.js';
 import { linkUsed, quotaReached, revokeActiveLinksOf } from './link.js';
-import { changeRefusal, shippingOf, visibleSelection } from './selection.js';
+import { changeRefusal, shippingFrom, visibleSelection } from './selection.js';
+import type { Shipping } from './selection.js';
 import { LIMITS, hasControlCharacters, isWellFormed } from './validate.js';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -57,6 +58,11 @@ interface LockedSelection {
   currency: string;
   /** The tax rate of its country, as a decimal string; null: no tax rule. */
   taxRate: string | null;
+  /** Its market's code, countries, warehouses and shipping rate for its pricelist and country (shippingFrom). */
+  marketCode: string;
+  marketCountries: string[];
+  shippingAmount: bigint | null;
+  warehouseIds: string[];
   /** What the caller's idempotency key placed before (as of the statement's start), or nulls. */
   keySelectionId: string | null;
   keyOrderId: string | null;
@@ -142,16 +148,13 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
     if (previous.selectionId !== selection.id) throw new IdempotencyConflict();
     return { orderId: previous.orderId, replayed: true, linkConsumed: false };
   }
-  const shipping = await shippingOf(tx, selection.marketId, selection.pricelistId, selection.countryCode);
-  const items = await readLines(tx, selection.id, shipping.warehouseIds);
-
-  const blocker = placeOrderBlockers(readinessOf(selection, items.length, shipping.shippingRate !== null, null))[0];
-  if (blocker) throw blockerError(blocker, selection, shipping.marketCode);
-  // A sold-out cart is refused by this plain read, before any lock another buyer waits for.
-  // The locked stock update at the end stays the guard.
+  const items = await readLines(tx, selection.id);
+  // A sold-out cart is refused by this plain read of the stock, before any lock another buyer
+  // waits for; the locked stock update at the end stays the guard.
+  const refusal = refusalOf(selection, items);
+  if (refusal) throw refusal;
+  const shipping = shippingOfSelection(selection);
   const stock = wantedStock(items);
-  const short = [...stock.values()].filter((line) => line.available < line.quantity);
-  if (short.length > 0) throw outOfStock(short.map(({ sku, quantity, available }) => ({ sku, requested: quantity, available })));
 
   const link = selection.claimId ? await settleLinkLocked(tx, selection) : null;
   if (link?.quotaReached) throw blockerError('LINK_USED', selection, shipping.marketCode);
@@ -178,17 +181,23 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
 
 /**
  * Locks the selection and reads, in the same statement, its pricelist's currency, its
- * customer, its country's tax rate, the caller's idempotency key and the claim and link it
- * came from.
+ * customer, its market's shipping, its country's tax rate, the caller's idempotency key and
+ * the claim and link it came from. Its lines are read after the lock, in a
+ * statement of their own: a change to them holds this lock, and a statement's snapshot is
+ * taken when it starts.
  */
 async function lockSelection(tx: Tx, selectionId: string, key: ScopedKey): Promise<LockedSelection | undefined> {
   const rows = await tx.$queryRaw<LockedSelection[]>`
     SELECT s.id, s.status::text AS status, s."sessionId", s."marketId", s."pricelistId", s."countryCode", s."customerId",
            s."customerFirstName", s."customerLastName", c.email AS "customerEmail", s."relatedOrderId", s."ignoreShipping", s."ignoreTax", p.currency,
+           m.code AS "marketCode", m.countries::text[] AS "marketCountries", rate.amount AS "shippingAmount",
+           ARRAY(SELECT w."warehouseId"::text FROM "MarketWarehouse" w WHERE w."marketId" = s."marketId" ORDER BY w.position) AS "warehouseIds",
            tax.rate::text AS "taxRate", k."selectionId" AS "keySelectionId", k."orderId" AS "keyOrderId",
            claim.id AS "claimId", claim."linkId", link.status::text AS "linkStatus", link."selectionId" AS "linkSelectionId", link."maxOrders"
     FROM "Selection" s
       JOIN "Pricelist" p ON p.id = s."pricelistId"
+      JOIN "Market" m ON m.id = s."marketId"
+      LEFT JOIN "ShippingRate" rate ON rate."marketId" = s."marketId" AND rate."pricelistId" = s."pricelistId" AND rate."countryCode" = s."countryCode"
       LEFT JOIN "Customer" c ON c.id = s."customerId"
       LEFT JOIN "TaxRule" tax ON tax."countryCode" = s."countryCode"
       LEFT JOIN "IdempotencyKey" k ON k.scope = ${key.scope} AND k.key = ${key.key}
@@ -212,11 +221,12 @@ interface Line {
   available: number;
 }
 
-async function readLines(tx: Tx, selectionId: string, warehouseIds: string[]): Promise<Line[]> {
+async function readLines(tx: Tx, selectionId: string): Promise<Line[]> {
   return tx.$queryRaw<Line[]>`
     SELECT i.kind::text AS kind, i."variantId", coalesce(v.name, i.name) AS name, coalesce(v.sku, i.sku) AS sku, i.taxable, i.quantity, i."unitPrice",
            (SELECT coalesce(sum(level.quantity), 0) FROM "StockLevel" level
-            WHERE level."variantId" = i."variantId" AND level."warehouseId" = ANY(${warehouseIds}::uuid[]))::int AS available
+            WHERE level."variantId" = i."variantId"
+              AND level."warehouseId" IN (SELECT "warehouseId" FROM "MarketWarehouse" mw JOIN "Selection" s ON s."marketId" = mw."marketId" WHERE s.id = i."selectionId"))::int AS available
     FROM "SelectionItem" i LEFT JOIN "Variant" v ON v.id = i."variantId"
     WHERE i."selectionId" = ${selectionId}::uuid
     ORDER BY i."createdAt", i.id`;
@@ -232,6 +242,28 @@ function wantedStock(items: Line[]): Map<string, { sku: string; quantity: number
     wanted.set(item.variantId, entry);
   }
   return wanted;
+}
+
+/** The market's shipping to the selection's country, from the selection as read. */
+function shippingOfSelection(selection: LockedSelection): Shipping {
+  return shippingFrom({
+    code: selection.marketCode,
+    countries: selection.marketCountries,
+    rate: selection.shippingAmount,
+    warehouseIds: selection.warehouseIds,
+  }, selection.countryCode);
+}
+
+/**
+ * Why placeOrder refuses the selection as read, before its link and its locked stock are
+ * checked: the first blocker, or else the stock the market's warehouses hold; null if neither.
+ */
+function refusalOf(selection: LockedSelection, items: Line[]): DomainError | null {
+  const shipping = shippingOfSelection(selection);
+  const blocker = placeOrderBlockers(readinessOf(selection, items.length, shipping.shippingRate !== null, null))[0];
+  if (blocker) return blockerError(blocker, selection, shipping.marketCode);
+  const short = [...wantedStock(items).values()].filter((line) => line.available < line.quantity);
+  return short.length > 0 ? outOfStock(short.map(({ sku, quantity, available }) => ({ sku, requested: quantity, available }))) : null;
 }
 
 const outOfStock = (shortages: StockShortage[]) => new OutOfStock(shortages.sort((a, b) => a.sku.localeCompare(b.sku)));

@@ -137,15 +137,35 @@ export async function shippingOf(tx: Tx, marketId: string, pricelistId: string, 
     select: {
       code: true,
       countries: true,
-      shipping: { where: { pricelistId, countryCode }, select: { amount: true, countryCode: true } },
+      shipping: { where: { pricelistId, countryCode }, select: { amount: true } },
       warehouses: { orderBy: { position: 'asc' }, select: { warehouseId: true } },
     },
   });
-  const rated = new Set(market.shipping.map((rate) => rate.countryCode));
+  return shippingFrom({
+    code: market.code,
+    countries: market.countries,
+    rate: market.shipping[0]?.amount ?? null,
+    warehouseIds: market.warehouses.map((w) => w.warehouseId),
+  }, countryCode);
+}
+
+/** What shippingOf reads of a market, for one pricelist and country (placeOrder reads it beside the selection). */
+export interface MarketShipping {
+  code: string;
+  countries: readonly string[];
+  /** The market's shipping rate for the country in the pricelist, if it has one. */
+  rate: bigint | null;
+  /** In allocation order. */
+  warehouseIds: string[];
+}
+
+/** Shipping to a country, from the market as read: the rate applies where ships() holds. */
+export function shippingFrom(market: MarketShipping, countryCode: string): Shipping {
+  const rated = new Set(market.rate === null ? [] : [countryCode]);
   return {
     marketCode: market.code,
-    shippingRate: ships(market.countries, rated, countryCode) ? market.shipping[0]!.amount : null,
-    warehouseIds: market.warehouses.map((w) => w.warehouseId),
+    shippingRate: ships(market.countries, rated, countryCode) ? market.rate : null,
+    warehouseIds: market.warehouseIds,
   };
 }
 
