@@ -361,7 +361,7 @@ async function claimCeiling(databaseUrl: string, hash1: string, seconds = SECOND
           [link.selectionId, copy.id],
         );
         const claim = (await client.query('INSERT INTO "Claim" (id, "linkId", "sessionId", "selectionId") VALUES (gen_random_uuid(), $1, $2, $3) RETURNING id', [link.id, session.id, copy.id])).rows[0];
-        await client.query('SELECT pg_advisory_xact_lock(7305001)');
+        // Numbered at commit by the outbox's trigger, as the server's events are.
         await client.query('INSERT INTO "LinkEvent" (id, type, "linkId", "claimId") VALUES (gen_random_uuid(), \'CLAIMED\', $1, $2)', [link.id, claim.id]);
         await client.query('COMMIT');
         latencies.push(performance.now() - started);
@@ -462,10 +462,10 @@ const CEILING_COPIES = Number(process.env.BENCH_CEILING_COPIES || 30_000);
 /**
  * The writes of one placeOrder of a claimed copy of a link already consumed (as all but the
  * first of the place-order scenario are), as one hand-written transaction per order on a pg
- * pool of CONNECTIONS: lock the copy (with its customer), read its lines, mark it ORDERED and
- * lock the link, take the stock by a conditional decrement, insert the order, its lines and
- * the idempotency key, and the ORDER_PLACED event under the outbox lock. Shipping and the tax
- * rate are read once beforehand (placeOrder reads them each time).
+ * pool of CONNECTIONS: lock the copy (with its customer), read its lines, mark it ORDERED,
+ * take the stock by a conditional decrement, insert the order, its lines and the idempotency
+ * key, and the ORDER_PLACED event (numbered at commit by the outbox's trigger). Shipping and
+ * the tax rate are read once beforehand (placeOrder reads them with the copy).
  */
 async function placeOrderCeiling(databaseUrl: string, linkId: string, copies: Copy[], seconds = SECONDS): Promise<{ rps: number; p50Ms: number; p99Ms: number }> {
   const [facts] = await sqlOnce<{ shipping: string; rate: string; currency: string; warehouseIds: string[] }>(databaseUrl,
@@ -497,9 +497,8 @@ async function placeOrderCeiling(databaseUrl: string, linkId: string, copies: Co
           const lines = (await client.query<{ variantId: string; sku: string; name: string; quantity: number; unitPrice: string; taxable: boolean }>(
             `SELECT i."variantId", v.sku, v.name, i.quantity, i."unitPrice"::text AS "unitPrice", i.taxable
              FROM "SelectionItem" i JOIN "Variant" v ON v.id = i."variantId" WHERE i."selectionId" = $1::uuid ORDER BY i."createdAt", i.id`, [copy.selectionId])).rows;
-          await client.query(
-            `WITH ordered AS (UPDATE "Selection" SET status = 'ORDERED', "updatedAt" = now() WHERE id = $1::uuid)
-             SELECT id, status FROM "ShareableLink" WHERE id = $2::uuid FOR UPDATE`, [copy.selectionId, linkId]);
+          // The link is consumed already: nothing settles it, and nothing locks it.
+          await client.query(`UPDATE "Selection" SET status = 'ORDERED', "updatedAt" = now() WHERE id = $1::uuid`, [copy.selectionId]);
           const takes = [...lines].sort((a, b) => a.variantId.localeCompare(b.variantId));
           const taken = await client.query(
             `UPDATE "StockLevel" AS level SET quantity = level.quantity - take.quantity, "updatedAt" = now()
@@ -529,7 +528,7 @@ async function placeOrderCeiling(databaseUrl: string, linkId: string, copies: Co
               lines.map((l) => l.unitPrice), lineTotals.map(String), `session:${selection.sessionId}`, `ceiling-${copy.selectionId}`, copy.selectionId]);
           await client.query(
             `INSERT INTO "LinkEvent" (id, type, "linkId", "claimId", "orderId")
-             SELECT gen_random_uuid(), 'ORDER_PLACED', $1::uuid, $2::uuid, $3::uuid WHERE (SELECT 1 FROM pg_advisory_xact_lock(7305001)) = 1`,
+             VALUES (gen_random_uuid(), 'ORDER_PLACED', $1::uuid, $2::uuid, $3::uuid)`,
             [linkId, copy.claimId, placed.id]);
           await client.query('COMMIT');
         } catch (error) {
@@ -669,7 +668,7 @@ async function loadKeeping(port: number, body: string, seconds: number): Promise
   return { latencies, failed: result.non2xx + result.errors };
 }
 
-/** The outbox lock's key (src/events/outbox.ts). */
+/** The outbox lock's key (the trigger of migration outbox_commit_order, taken while a transaction with events commits). */
 const OUTBOX_LOCK = 7_305_001;
 const LOCK_SAMPLE_MS = 20;
 
@@ -708,7 +707,7 @@ async function sampleOutboxLock(databaseUrl: string): Promise<{ stop(): Promise<
  * Both server processes take claims at once (CONNECTIONS each, of a link of their own) for
  * SECONDS: rps is the LinkEvent rows committed per second in that window (one CLAIMED each),
  * p50/p99 those of the claims, and lockWaitShare the share of in-transaction backend samples
- * that were waiting for the outbox's advisory lock.
+ * that were waiting for the outbox's advisory lock (taken at commit, while events are numbered).
  */
 async function outboxThroughput(portA: number, portB: number, databaseUrl: string): Promise<Scenario> {
   const claimBody = async (port: number) => {
