@@ -500,10 +500,16 @@ async function placeOrderCeiling(databaseUrl: string, linkId: string, copies: Co
           // The link is consumed already: nothing settles it, and nothing locks it.
           await client.query(`UPDATE "Selection" SET status = 'ORDERED', "updatedAt" = now() WHERE id = $1::uuid`, [copy.selectionId]);
           const takes = [...lines].sort((a, b) => a.variantId.localeCompare(b.variantId));
+          // The rows are locked in one order first: the UPDATE alone locks them in its join's
+          // order, and orders of the same SKUs deadlock.
           const taken = await client.query(
-            `UPDATE "StockLevel" AS level SET quantity = level.quantity - take.quantity, "updatedAt" = now()
+            `WITH locked AS (
+               SELECT "variantId" FROM "StockLevel" WHERE "variantId" = ANY($1::uuid[]) AND "warehouseId" = $3::uuid ORDER BY "variantId" FOR UPDATE
+             )
+             UPDATE "StockLevel" AS level SET quantity = level.quantity - take.quantity, "updatedAt" = now()
              FROM unnest($1::uuid[], $2::int[]) AS take("variantId", quantity)
-             WHERE level."variantId" = take."variantId" AND level."warehouseId" = $3::uuid AND level.quantity >= take.quantity`,
+             WHERE level."variantId" = take."variantId" AND level."warehouseId" = $3::uuid AND level.quantity >= take.quantity
+               AND (SELECT count(*) FROM locked) = cardinality($1::uuid[])`,
             [takes.map((l) => l.variantId), takes.map((l) => l.quantity), warehouseId]);
           if (taken.rowCount !== takes.length) throw new Error('place-order ceiling: out of stock');
           const lineTotals = lines.map((l) => BigInt(l.unitPrice) * BigInt(l.quantity));
