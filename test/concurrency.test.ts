@@ -671,3 +671,65 @@ describe('claimants of one link giving the same new e-mail at once', () => {
     expect(await db().selection.count({ where: { id: { in: copies.map((copy) => copy.selection.id) }, customerId: customers[0]!.id } })).toBe(12);
   });
 });
+
+describe('a purchase that waited for its copy\'s lock', () => {
+  /**
+   * Holds the copy's row lock on a connection of its own while `change` runs there, sends the
+   * purchase, and commits once the purchase waits for that lock. Needs two sessions: PostgreSQL only.
+   */
+  async function purchaseBehind(copy: { selectionId: string; headers: Record<string, string> }, key: string, change: (client: pg.Client) => Promise<unknown>) {
+    const holder = new pg.Client({ connectionString: t.databaseUrl! });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM "Selection" WHERE id = $1 FOR UPDATE', [copy.selectionId]);
+      await change(holder);
+      const purchase = placeOrder(copy.selectionId, key, copy.headers);
+      for (;;) {
+        const { rows } = await holder.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        if (rows[0]!.waiting > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await holder.query('COMMIT');
+      return resultOf(await purchase).placeOrder;
+    } finally {
+      await holder.end();
+    }
+  }
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('ships to the country set while it waited, at that country\'s rate', async () => {
+    await importProducts([{ code: 'WAITNO', sku: 'WAITNO-1', stock: [{ warehouseCode: 'W1', quantity: 5 }] }]);
+    const copy = await readyClaimant(await issue(await adminCart([{ sku: 'WAITNO-1', quantity: 1 }])), 'wait-country@example.com');
+    const placed = await purchaseBehind(copy, 'wait-country', (holder) =>
+      holder.query(`UPDATE "Selection" SET "countryCode" = 'NO' WHERE id = $1`, [copy.selectionId]));
+    const order = await db().order.findUniqueOrThrow({ where: { id: successOf(placed)!.order.id }, select: { countryCode: true, shipping: true } });
+    expect(order).toEqual({ countryCode: 'NO', shipping: 9900n });
+  });
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('orders for the customer attached while it waited', async () => {
+    await importProducts([{ code: 'WAITCU', sku: 'WAITCU-1', stock: [{ warehouseCode: 'W1', quantity: 5 }] }]);
+    const link = await issue(await adminCart([{ sku: 'WAITCU-1', quantity: 1 }]));
+    const known = await readyClaimant(link, 'wait-customer@example.com');
+    const { customerId } = await db().selection.findUniqueOrThrow({ where: { id: known.selectionId }, select: { customerId: true } });
+    const claimed = is(resultOf(await claim(link)).claimSelection, 'ClaimSelectionSuccess');
+    const copy = { selectionId: claimed.selection.id, headers: asSession(claimed.sessionToken) };
+    const placed = await purchaseBehind(copy, 'wait-customer', (holder) =>
+      holder.query('UPDATE "Selection" SET "customerId" = $2 WHERE id = $1', [copy.selectionId, customerId]));
+    const order = await db().order.findUniqueOrThrow({ where: { id: successOf(placed)!.order.id }, select: { customerEmail: true } });
+    expect(order.customerEmail).toBe('wait-customer@example.com');
+  });
+});
+
+describe('a pay-once link whose order is placed and whose stock is gone', () => {
+  it('refuses another copy with LINK_USED, as placeOrderBlockers shows, not OUT_OF_STOCK', async () => {
+    await importProducts([{ code: 'ONCE', sku: 'ONCE-1', stock: [{ warehouseCode: 'W1', quantity: 1 }] }]);
+    const selectionId = await adminCart([{ sku: 'ONCE-1', quantity: 1 }]);
+    const issued = is((await t.admin(RaceIssueLimited, { input: { selectionId, lockItems: true, maxOrders: 1 } })).issueShareableLink, 'IssueShareableLinkSuccess');
+    const link = { linkId: issued.link.id, hash1: issued.link.hash1, hash2: issued.hash2 };
+    const [first, second] = [await readyClaimant(link, 'once-a@example.com'), await readyClaimant(link, 'once-b@example.com')];
+    expect(resultOf(await placeOrder(first.selectionId, 'once-a', first.headers)).placeOrder.__typename).toBe('PlaceOrderSuccess');
+    const refused = resultOf(await placeOrder(second.selectionId, 'once-b', second.headers)).placeOrder;
+    expect(refused).toMatchObject({ __typename: 'LinkUnavailableError', code: 'LINK_USED' });
+  });
+});

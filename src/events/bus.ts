@@ -1,7 +1,7 @@
-// Pub/sub between instances: "link events up to sequence N committed". In-process without
-// REDIS_URL; Redis pub/sub (@graphql-yoga/redis-event-target) with it. Only the sequence
-// travels: every instance reads the rows themselves from the outbox table, so a lost or
-// duplicated message can delay an event, never lose or reorder it.
+// Pub/sub between instances: "link events were committed". In-process without REDIS_URL;
+// Redis pub/sub (@graphql-yoga/redis-event-target) with it. No event travels: every instance
+// reads the rows themselves from the outbox table, so a lost or duplicated message can delay
+// an event, never lose or reorder it.
 import { createPubSub } from 'graphql-yoga';
 import type { PubSub } from 'graphql-yoga';
 import type { Redis } from 'ioredis';

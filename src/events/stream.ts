@@ -74,7 +74,8 @@ export class LinkEventStream {
   async lag(): Promise<number> {
     const delivered = this.last;
     if (delivered === null) return 0;
-    return Math.max(0, Number((await this.maxSequence()) - delivered));
+    // Counted, not subtracted: every event takes two numbers (one when written, one at commit).
+    return db().linkEvent.count({ where: { sequence: { gt: delivered } } });
   }
 
   async close(): Promise<void> {

@@ -199,8 +199,8 @@ export async function claimSelectionLimited<T>(limiter: RateLimiter, clientAddre
  * session token. A session that already claimed this link gets that claim back.
  *
  * The link row is read FOR SHARE: claims run side by side, but never alongside the purchase
- * that consumes the link (which locks it FOR NO KEY UPDATE), so each claim lands wholly before
- * it (a copy) or after it (LINK_USED).
+ * that may consume the link (which locks it FOR NO KEY UPDATE first), so each claim lands
+ * wholly before it (a copy) or after it (LINK_USED).
  */
 export async function claimSelection(
   caller: Caller,

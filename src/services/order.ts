@@ -148,16 +148,22 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
     if (previous.selectionId !== selection.id) throw new IdempotencyConflict();
     return { orderId: previous.orderId, replayed: true, linkConsumed: false };
   }
+  // A customer set while this waited for the lock is not in the first statement's snapshot.
+  if (selection.customerId !== null && selection.customerEmail === null) {
+    selection.customerEmail = (await tx.customer.findUniqueOrThrow({ where: { id: selection.customerId }, select: { email: true } })).email;
+  }
   const items = await readLines(tx, selection.id);
   // A sold-out cart is refused by this plain read of the stock, before any lock another buyer
-  // waits for; the locked stock update at the end stays the guard.
+  // waits for; the locked stock update at the end stays the guard. A link's order quota is
+  // checked first (LINK_USED before OUT_OF_STOCK, as placeOrderBlockers shows), under its lock.
   const refusal = refusalOf(selection, items);
-  if (refusal) throw refusal;
+  if (refusal && !(refusal instanceof OutOfStock && selection.maxOrders !== null)) throw refusal;
   const shipping = shippingOfSelection(selection);
   const stock = wantedStock(items);
 
   const link = selection.claimId ? await settleLinkLocked(tx, selection) : null;
   if (link?.quotaReached) throw blockerError('LINK_USED', selection, shipping.marketCode);
+  if (refusal) throw refusal;
 
   const orderId = uuidv7();
   const events: LinkEventInput[] = [];
@@ -190,16 +196,16 @@ async function lockSelection(tx: Tx, selectionId: string, key: ScopedKey): Promi
   const rows = await tx.$queryRaw<LockedSelection[]>`
     SELECT s.id, s.status::text AS status, s."sessionId", s."marketId", s."pricelistId", s."countryCode", s."customerId",
            s."customerFirstName", s."customerLastName", c.email AS "customerEmail", s."relatedOrderId", s."ignoreShipping", s."ignoreTax", p.currency,
-           m.code AS "marketCode", m.countries::text[] AS "marketCountries", rate.amount AS "shippingAmount",
+           m.code AS "marketCode", m.countries::text[] AS "marketCountries",
+           (SELECT rate.amount FROM "ShippingRate" rate
+            WHERE rate."marketId" = s."marketId" AND rate."pricelistId" = s."pricelistId" AND rate."countryCode" = s."countryCode") AS "shippingAmount",
            ARRAY(SELECT w."warehouseId"::text FROM "MarketWarehouse" w WHERE w."marketId" = s."marketId" ORDER BY w.position) AS "warehouseIds",
-           tax.rate::text AS "taxRate", k."selectionId" AS "keySelectionId", k."orderId" AS "keyOrderId",
+           (SELECT tax.rate::text FROM "TaxRule" tax WHERE tax."countryCode" = s."countryCode") AS "taxRate", k."selectionId" AS "keySelectionId", k."orderId" AS "keyOrderId",
            claim.id AS "claimId", claim."linkId", link.status::text AS "linkStatus", link."selectionId" AS "linkSelectionId", link."maxOrders"
     FROM "Selection" s
       JOIN "Pricelist" p ON p.id = s."pricelistId"
       JOIN "Market" m ON m.id = s."marketId"
-      LEFT JOIN "ShippingRate" rate ON rate."marketId" = s."marketId" AND rate."pricelistId" = s."pricelistId" AND rate."countryCode" = s."countryCode"
       LEFT JOIN "Customer" c ON c.id = s."customerId"
-      LEFT JOIN "TaxRule" tax ON tax."countryCode" = s."countryCode"
       LEFT JOIN "IdempotencyKey" k ON k.scope = ${key.scope} AND k.key = ${key.key}
       LEFT JOIN "Claim" claim ON claim."selectionId" = s.id
       LEFT JOIN "ShareableLink" link ON link.id = claim."linkId"
@@ -305,12 +311,13 @@ interface OrderWrite {
 }
 
 /**
- * The order in one statement, the last before the commit: the stock rows are locked (sorted by
- * variant and warehouse, so carts over the same SKUs in any order cannot deadlock), the stock
- * is taken from the warehouses in allocation order, never below zero, and only if all of it is
- * there are the order, its lines, the idempotency key, the selection's status, the link's
- * consumption (with its admin selection deleted and detached from its links) and the events
- * written. Returns the shortages, which wrote nothing; the caller then rolls back.
+ * The order in one statement, the last before the commit (an admin's direct order then
+ * revokes its selection's link): the stock rows are locked, sorted by variant and warehouse so
+ * that carts over the same SKUs in any order cannot deadlock; the stock is taken from the
+ * warehouses in allocation order, never below zero; and only if all of it is there are the
+ * order, its lines, the idempotency key, the selection's status, the link's consumption (with
+ * its admin selection deleted and detached from its links) and the events written. Returns
+ * the shortages, which wrote nothing; the caller then rolls back.
  */
 async function writeOrder(tx: Tx, record: RecordEvents, write: OrderWrite): Promise<{ shortages: { variantId: string; requested: number; available: number }[] }> {
   const { orderId, selection, items, key, totals } = write;
