@@ -4,6 +4,7 @@ import { setTimeout as pause } from 'node:timers/promises';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { POOL_DEFAULTS } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import { migrate } from './migrate.js';
 import type { SqlSession } from './migrate.js';
 import { openEmbedded } from './pglite.js';
@@ -30,6 +31,19 @@ export interface DatabaseOptions {
 
 /** A statement the server ends when it runs longer (migrations have none). */
 export const STATEMENT_TIMEOUT_MS = 30_000;
+
+/** An interactive transaction: what a service's writes run on. */
+export type Tx = Prisma.TransactionClient;
+
+/** How long an interactive transaction may wait for a connection (maxWait) and run (timeout), in ms. */
+export const TRANSACTION = {
+  /** A change to one selection or link, or a claim. */
+  change: { maxWait: 5_000, timeout: 15_000 },
+  /** placeOrder: it may queue for a connection behind the other buyers of a drop. */
+  order: { maxWait: 10_000, timeout: 20_000 },
+  /** importCatalog: thousands of rows, one statement each. */
+  import: { maxWait: 10_000, timeout: 60_000 },
+} as const;
 
 /** The PostgreSQL pool's connections: open, idle, and queries waiting for one. */
 export interface PoolStats {

@@ -1,6 +1,7 @@
 // The outbox: every link event is a row written in the same transaction as the change it
 // reports (DESIGN.md §1 step 6), announced to the subscribers once that transaction commits.
 import { db } from '../db/client.js';
+import type { Tx } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { LinkEventType } from '../generated/prisma/enums.js';
 import { announceLinkEvents } from './stream.js';
@@ -49,7 +50,7 @@ export interface RecordEvents {
  * carries a transaction.
  */
 export async function transactionWithEvents<T>(
-  work: (tx: Prisma.TransactionClient, record: RecordEvents) => Promise<T>,
+  work: (tx: Tx, record: RecordEvents) => Promise<T>,
   options: { maxWait: number; timeout: number },
 ): Promise<T> {
   let recorded = false;

@@ -1,7 +1,8 @@
 // The catalog: warehouses, pricelists, markets, products with variants, prices and stock,
 // shipping rates and tax rules. importCatalog upserts by code / SKU in one transaction.
 import { v7 as uuidv7 } from 'uuid';
-import { db } from '../db/client.js';
+import { TRANSACTION, db } from '../db/client.js';
+import type { Tx } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { ValidationFailed, NotFound } from './errors.js';
 import { formatRate, parseMoney, parseRate } from './money.js';
@@ -38,7 +39,7 @@ const at = (...path: (string | number)[]) => ['input', ...path.map(String)];
 
 /** Inserts or renames rows of a table keyed by `code`, in one statement; returns each code's id. */
 async function upsertNamed(
-  tx: Prisma.TransactionClient,
+  tx: Tx,
   table: 'Warehouse' | 'Product',
   rows: { code: string; name: string }[],
 ): Promise<Map<string, string>> {
@@ -267,7 +268,7 @@ export async function importCatalog(input: ImportCatalogInput): Promise<ImportCa
       await tx.taxRule.upsert({ where: { countryCode: t.countryCode }, create: t, update: { rate: t.rate } });
     }
     return { warehouseIds, pricelistIds, marketIds, productIds };
-  }, { timeout: 60_000, maxWait: 10_000 });
+  }, TRANSACTION.import);
 }
 
 export interface SetStockInput {

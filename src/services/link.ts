@@ -4,7 +4,8 @@ import ipaddr from 'ipaddr.js';
 import type { Caller } from '../auth/caller.js';
 import { digest, randomSecret, sameDigest } from '../auth/secrets.js';
 import { newSessionToken } from '../auth/session.js';
-import { isUniqueViolation } from '../db/client.js';
+import { TRANSACTION, isUniqueViolation } from '../db/client.js';
+import type { Tx } from '../db/client.js';
 import { transactionWithEvents } from '../events/outbox.js';
 import type { LinkEventInput, RecordEvents } from '../events/outbox.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -14,10 +15,6 @@ import { requireShipping } from './selection.js';
 import { PAYMENT_LINK } from './static.js';
 import { LIMITS, checkQuantity, isUuid } from './validate.js';
 import { v7 as uuidv7 } from 'uuid';
-
-type Tx = Prisma.TransactionClient;
-
-const transactionOptions = { maxWait: 5_000, timeout: 15_000 };
 
 /** hash1: 96 random bits, public. hash2: 256 random bits, secret, stored as SHA-256 only. */
 const HASH1_BYTES = 12;
@@ -104,7 +101,7 @@ export async function issueShareableLink(input: IssueShareableLinkInput, publicU
     });
     await record([...revoked, { type: 'ISSUED', linkId: link.id }]);
     return { linkId: link.id, hash2, url: linkUrl(template?.content, publicUrl, hash1, hash2) };
-  }, transactionOptions);
+  }, TRANSACTION.change);
 }
 
 /**
@@ -131,7 +128,7 @@ export async function revokeShareableLink(input: { linkId: string }): Promise<{ 
     await tx.shareableLink.update({ where: { id: link.id }, data: { status: 'REVOKED', revokedAt: new Date() } });
     await record([{ type: 'REVOKED', linkId: link.id }]);
     return { linkId: link.id };
-  }, transactionOptions);
+  }, TRANSACTION.change);
 }
 
 /** The status a link shows: an ACTIVE link past its expiresAt is EXPIRED. */
@@ -241,7 +238,7 @@ async function claimOnce(caller: Caller, input: { hash1: string; hash2: string }
     if (!link.selectionId) throw linkUsed();
 
     return copyForClaim(tx, record, caller, sessionToken, link as typeof link & { selectionId: string });
-  }, transactionOptions);
+  }, TRANSACTION.change);
 }
 
 /**

@@ -2,7 +2,8 @@
 // stock from the market's warehouses in allocation order, snapshots lines and totals, and
 // consumes the link on the first purchase from any of its claims.
 import type { Caller } from '../auth/caller.js';
-import { db, isUniqueViolation } from '../db/client.js';
+import { TRANSACTION, db, isUniqueViolation } from '../db/client.js';
+import type { Tx } from '../db/client.js';
 import { transactionWithEvents } from '../events/outbox.js';
 import type { LinkEventInput, RecordEvents } from '../events/outbox.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -18,7 +19,6 @@ import type { Shipping } from './selection.js';
 import { LIMITS, hasControlCharacters, isWellFormed } from './validate.js';
 import { v7 as uuidv7 } from 'uuid';
 
-type Tx = Prisma.TransactionClient;
 
 export interface PlaceOrderInput {
   selectionId: string;
@@ -119,10 +119,7 @@ export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promis
   if (!where || caller.kind === 'anonymous') throw new NotFound('No such selection');
   const key: ScopedKey = { scope: idempotencyScope(caller), key: idempotencyKey };
   try {
-    return await transactionWithEvents((tx, record) => placeLocked(tx, record, where.id!, where.sessionId as string | undefined, key), {
-      maxWait: 10_000,
-      timeout: 20_000,
-    });
+    return await transactionWithEvents((tx, record) => placeLocked(tx, record, where.id!, where.sessionId as string | undefined, key), TRANSACTION.order);
   } catch (error) {
     // Two first attempts with one caller's key raced for different selections: the loser sees the key.
     if (isUniqueViolation(error)) {

@@ -3,13 +3,12 @@
 // to one cart apply one after the other.
 import type { Caller } from '../auth/caller.js';
 import { v7 as uuidv7 } from 'uuid';
-import { db } from '../db/client.js';
+import { TRANSACTION, db } from '../db/client.js';
+import type { Tx } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from './errors.js';
 import { parseMoney } from './money.js';
 import { LIMITS, checkCode, checkCountry, checkEmail, checkQuantity, checkText, isUuid, quantityProblem } from './validate.js';
-
-type Tx = Prisma.TransactionClient;
 
 const notFound = () => new NotFound('No such selection');
 
@@ -213,8 +212,6 @@ function optionalName(value: string | null | undefined, path: string[]): string 
   return value == null ? value : checkText(value, path, LIMITS.personName);
 }
 
-const transactionOptions = { maxWait: 5_000, timeout: 15_000 };
-
 export interface CreateSelectionInput {
   marketCode: string;
   pricelistCode: string;
@@ -260,7 +257,7 @@ export async function createSelection(input: CreateSelectionInput): Promise<{ se
       select: { id: true },
     });
     return { selectionId: selection.id };
-  }, transactionOptions);
+  }, TRANSACTION.change);
 }
 
 export interface AddSelectionItemInput {
@@ -319,7 +316,7 @@ export async function addSelectionItem(caller: Caller, input: AddSelectionItemIn
       select: { id: true },
     });
     return { selectionId: selection.id, itemId: item.id };
-  }, transactionOptions);
+  }, TRANSACTION.change);
 }
 
 export interface AddCustomSelectionItemInput {
@@ -356,7 +353,7 @@ export async function addCustomSelectionItem(caller: Caller, input: AddCustomSel
       select: { id: true },
     });
     return { selectionId: selection.id, itemId: item.id };
-  }, transactionOptions);
+  }, TRANSACTION.change);
 }
 
 /** Refuses a new line on a full selection, naming `path` (the input that asked for the line). */
@@ -403,7 +400,7 @@ export async function updateSelectionItem(caller: Caller, input: UpdateSelection
       },
     });
     return { selectionId: selection.id, itemId: item.id };
-  }, transactionOptions);
+  }, TRANSACTION.change);
 }
 
 export async function removeSelectionItem(caller: Caller, input: { selectionId: string; itemId: string }): Promise<{ selectionId: string }> {
@@ -412,7 +409,7 @@ export async function removeSelectionItem(caller: Caller, input: { selectionId: 
     const item = await lockedItem(tx, selection.id, input.itemId);
     await tx.selectionItem.delete({ where: { id: item.id } });
     return { selectionId: selection.id };
-  }, transactionOptions);
+  }, TRANSACTION.change);
 }
 
 /** Changes the shipping country within the market; market, pricelist and prices stay. */
@@ -423,7 +420,7 @@ export async function setShippingCountry(caller: Caller, input: { selectionId: s
     await requireShipping(tx, selection.marketId, selection.pricelistId, countryCode);
     await tx.selection.update({ where: { id: selection.id }, data: { countryCode } });
     return { selectionId: selection.id };
-  }, transactionOptions);
+  }, TRANSACTION.change);
 }
 
 export interface SetCustomerInput {
@@ -455,7 +452,7 @@ export async function setCustomer(caller: Caller, input: SetCustomerInput): Prom
       data: { customerId: customer.id, customerFirstName: names.firstName ?? null, customerLastName: names.lastName ?? null },
     });
     return { selectionId: selection.id };
-  }, transactionOptions);
+  }, TRANSACTION.change);
 }
 
 /** Customers whose e-mail or names contain `search` (any case); all of them when it is empty. */
