@@ -9,6 +9,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, getNamedType, isUnionType } from 'graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { AuthFailure } from '@pothos/plugin-scope-auth';
+import { PAGE } from '../answer-size.js';
 import type { Caller } from '../auth/caller.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import type { AppMetrics } from '../observability/metrics.js';
@@ -71,8 +72,8 @@ export const builder = new SchemaBuilder<{
     exposeDescriptions: false,
     filterConnectionTotalCount: true,
     onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
-    maxConnectionSize: 100,
-    defaultConnectionSize: 20,
+    maxConnectionSize: PAGE.max,
+    defaultConnectionSize: PAGE.default,
   },
   relay: {
     clientMutationId: 'omit',
@@ -89,9 +90,9 @@ export const builder = new SchemaBuilder<{
     // Counted by the answer size (answer-size.ts) as the page its connection field asked for.
     edgesFieldOptions: { description: 'The results of this page, in order.', extensions: { items: 'page' } },
     pageInfoFieldOptions: { description: 'Whether more pages follow, and their cursors.' },
-    firstArgOptions: { description: 'Page size from the start (default 20, at most 100).' },
+    firstArgOptions: { description: `Page size from the start (default ${PAGE.default}, at most ${PAGE.max}).` },
     afterArgOptions: { description: 'Continue after this cursor.' },
-    lastArgOptions: { description: 'Page size from the end (at most 100).' },
+    lastArgOptions: { description: `Page size from the end (at most ${PAGE.max}).` },
     beforeArgOptions: { description: 'Continue before this cursor.' },
   },
 });
