@@ -15,6 +15,7 @@ import type { Config } from './config.js';
 import { isDatabaseUnavailable, openDatabase } from './db/client.js';
 import type { Database, DatabaseOptions } from './db/client.js';
 import { refuseBody } from './http/body.js';
+import { pathOf } from './http/path.js';
 import { Requests, resultWithin } from './http/requests.js';
 import { refuseUnavailable, unavailableError } from './http/unavailable.js';
 import type { UnavailableReason } from './http/unavailable.js';
@@ -157,7 +158,6 @@ const listen = (server: Server, port: number) =>
     server.listen(port, () => resolve((server.address() as AddressInfo).port));
   });
 
-const pathOf = (req: IncomingMessage) => (req.url ?? '/').split('?')[0]!;
 
 /**
  * A subscription over server-sent events lasts as long as its client listens: it leaves the

@@ -7,6 +7,7 @@ import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plu
 import type { FillLabelsFnParams } from '@graphql-yoga/plugin-prometheus';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PoolStats } from '../db/client.js';
+import { pathOf } from '../http/path.js';
 import { DomainError } from '../services/errors.js';
 
 
@@ -236,8 +237,7 @@ export function metricsHandler(
   };
   return (req, res) => {
     void (async () => {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      if (path !== '/metrics') return send(res, 404, {}, 'Not Found\n');
+      if (pathOf(req) !== '/metrics') return send(res, 404, {}, 'Not Found\n');
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { allow: 'GET, HEAD' }, 'Method Not Allowed\n');
       if (authorize && !(await authorize(req))) {
         return send(res, 401, { 'www-authenticate': 'Bearer realm="linkcart"' }, 'Send an admin key: Authorization: Bearer <admin key>\n');
