@@ -48,8 +48,9 @@ async function lastSequence(): Promise<string> {
 
 /**
  * Resolves once both instances are connected to the Redis on this port (a publisher and a
- * subscriber each) and one of them listens on a channel (C, for its WebSocket subscriber):
- * before that, an announcement could go nowhere and only the minute's poll would deliver it.
+ * subscriber each) and both listen on the announcements' channel (each instance's event
+ * stream subscribes): before that, an announcement could miss C, and only the minute's poll
+ * would deliver it. After a restart the two resubscribe in either order.
  */
 async function connectedToRedis(port: number): Promise<void> {
   const probe = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null });
@@ -57,7 +58,9 @@ async function connectedToRedis(port: number): Promise<void> {
     for (;;) {
       const clients = String(await probe.client('LIST')).trim().split('\n').length - 1;
       const channels = (await probe.pubsub('CHANNELS')) as string[];
-      if (clients >= 4 && channels.length > 0) return;
+      const counts = channels.length === 0 ? [] : ((await probe.pubsub('NUMSUB', ...channels)) as (string | number)[]);
+      const listeners = counts.filter((_, i) => i % 2 === 1).map(Number);
+      if (clients >= 4 && listeners.some((n) => n >= 2)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
