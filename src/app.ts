@@ -158,7 +158,6 @@ const listen = (server: Server, port: number) =>
     server.listen(port, () => resolve((server.address() as AddressInfo).port));
   });
 
-
 /**
  * A subscription over server-sent events lasts as long as its client listens: it leaves the
  * bound on requests for one of its own (graphql-ws sockets have no HTTP response to move).

@@ -149,14 +149,14 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   if (selection.customerId !== null && selection.customerEmail === null) {
     selection.customerEmail = (await tx.customer.findUniqueOrThrow({ where: { id: selection.customerId }, select: { email: true } })).email;
   }
-  const items = await readLines(tx, selection.id);
+  const shipping = shippingOfSelection(selection);
+  const items = await readLines(tx, selection.id, shipping.warehouseIds);
+  const stock = wantedStock(items);
   // A sold-out cart is refused by this plain read of the stock, before any lock another buyer
   // waits for; the locked stock update at the end stays the guard. A link's order quota is
   // checked first (LINK_USED before OUT_OF_STOCK, as placeOrderBlockers shows), under its lock.
-  const refusal = refusalOf(selection, items);
+  const refusal = refusalOf(selection, items.length, shipping, stock);
   if (refusal && !(refusal instanceof OutOfStock && selection.maxOrders !== null)) throw refusal;
-  const shipping = shippingOfSelection(selection);
-  const stock = wantedStock(items);
 
   const link = selection.claimId ? await settleLinkLocked(tx, selection) : null;
   if (link?.quotaReached) throw blockerError('LINK_USED', selection, shipping.marketCode);
@@ -185,7 +185,10 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
 /**
  * Locks the selection and reads, in the same statement, its pricelist's currency, its
  * customer, its market's shipping, its country's tax rate, the caller's idempotency key and
- * the claim and link it came from. Its lines are read after the lock, in a
+ * the claim and link it came from. If it waited for the lock, PostgreSQL re-reads the locked
+ * row but not the joined ones: what depends on a column a change may set (the country's rate
+ * and tax) is read by subqueries, which run again against the row as locked; placeLocked reads
+ * the customer's e-mail again when it is missing. The lines are read after the lock, in a
  * statement of their own: a change to them holds this lock, and a statement's snapshot is
  * taken when it starts.
  */
@@ -224,20 +227,21 @@ interface Line {
   available: number;
 }
 
-async function readLines(tx: Tx, selectionId: string): Promise<Line[]> {
+async function readLines(tx: Tx, selectionId: string, warehouseIds: string[]): Promise<Line[]> {
   return tx.$queryRaw<Line[]>`
     SELECT i.kind::text AS kind, i."variantId", coalesce(v.name, i.name) AS name, coalesce(v.sku, i.sku) AS sku, i.taxable, i.quantity, i."unitPrice",
            (SELECT coalesce(sum(level.quantity), 0) FROM "StockLevel" level
-            WHERE level."variantId" = i."variantId"
-              AND level."warehouseId" IN (SELECT "warehouseId" FROM "MarketWarehouse" mw JOIN "Selection" s ON s."marketId" = mw."marketId" WHERE s.id = i."selectionId"))::int AS available
+            WHERE level."variantId" = i."variantId" AND level."warehouseId" = ANY(${warehouseIds}::uuid[]))::int AS available
     FROM "SelectionItem" i LEFT JOIN "Variant" v ON v.id = i."variantId"
     WHERE i."selectionId" = ${selectionId}::uuid
     ORDER BY i."createdAt", i.id`;
 }
 
 /** What the cart takes of each variant (custom lines take none), with its SKU and the units read as available. */
-function wantedStock(items: Line[]): Map<string, { sku: string; quantity: number; available: number }> {
-  const wanted = new Map<string, { sku: string; quantity: number; available: number }>();
+type WantedStock = Map<string, { sku: string; quantity: number; available: number }>;
+
+function wantedStock(items: Line[]): WantedStock {
+  const wanted: WantedStock = new Map();
   for (const item of items) {
     if (item.variantId === null) continue;
     const entry = wanted.get(item.variantId) ?? { sku: item.sku!, quantity: 0, available: item.available };
@@ -261,11 +265,10 @@ function shippingOfSelection(selection: LockedSelection): Shipping {
  * Why placeOrder refuses the selection as read, before its link and its locked stock are
  * checked: the first blocker, or else the stock the market's warehouses hold; null if neither.
  */
-function refusalOf(selection: LockedSelection, items: Line[]): DomainError | null {
-  const shipping = shippingOfSelection(selection);
-  const blocker = placeOrderBlockers(readinessOf(selection, items.length, shipping.shippingRate !== null, null))[0];
+function refusalOf(selection: LockedSelection, lines: number, shipping: Shipping, stock: WantedStock): DomainError | null {
+  const blocker = placeOrderBlockers(readinessOf(selection, lines, shipping.shippingRate !== null, null))[0];
   if (blocker) return blockerError(blocker, selection, shipping.marketCode);
-  const short = [...wantedStock(items).values()].filter((line) => line.available < line.quantity);
+  const short = [...stock.values()].filter((line) => line.available < line.quantity);
   return short.length > 0 ? outOfStock(short.map(({ sku, quantity, available }) => ({ sku, requested: quantity, available }))) : null;
 }
 
