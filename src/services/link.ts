@@ -6,6 +6,7 @@ import { digest, randomSecret, sameDigest } from '../auth/secrets.js';
 import { newSessionToken } from '../auth/session.js';
 import { TRANSACTION, isUniqueViolation } from '../db/client.js';
 import type { Tx } from '../db/client.js';
+import { lockLink, lockSelection, shareLinkByHash1 } from '../db/locks.js';
 import { transactionWithEvents } from '../events/outbox.js';
 import type { LinkEventInput, RecordEvents } from '../events/outbox.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -69,10 +70,7 @@ export async function issueShareableLink(input: IssueShareableLinkInput, publicU
   if (input.maxOrders != null) checkQuantity(input.maxOrders, ['input', 'maxOrders'], 1, LIMITS.linkOrders);
   if (!isUuid(input.selectionId)) throw new NotFound('No such selection');
   return transactionWithEvents(async (tx, record) => {
-    const rows = await tx.$queryRaw<{ id: string; status: string; sessionId: string | null; marketId: string; pricelistId: string; countryCode: string }[]>`
-      SELECT id, status::text AS status, "sessionId", "marketId", "pricelistId", "countryCode"
-      FROM "Selection" WHERE id = ${input.selectionId}::uuid FOR UPDATE`;
-    const selection = rows[0];
+    const selection = await lockSelection(tx, input.selectionId);
     if (!selection) throw new NotFound('No such selection');
     if (selection.sessionId !== null) {
       throw new ValidationFailed('Only an admin-built selection can be shared, not a claimed copy', ['input', 'selectionId']);
@@ -119,9 +117,7 @@ export async function revokeActiveLinksOf(tx: Tx, selectionId: string): Promise<
 export async function revokeShareableLink(input: { linkId: string }): Promise<{ linkId: string }> {
   if (!isUuid(input.linkId)) throw new NotFound('No such link');
   return transactionWithEvents(async (tx, record) => {
-    const rows = await tx.$queryRaw<{ id: string; status: string; expiresAt: Date | null }[]>`
-      SELECT id, status::text AS status, "expiresAt" FROM "ShareableLink" WHERE id = ${input.linkId}::uuid FOR UPDATE`;
-    const link = rows[0];
+    const link = await lockLink(tx, input.linkId);
     if (!link) throw new NotFound('No such link');
     const unavailable = unavailableReason(link);
     if (unavailable) throw unavailable;
@@ -219,10 +215,7 @@ async function claimOnce(caller: Caller, input: { hash1: string; hash2: string }
   return transactionWithEvents(async (tx, record) => {
     // A malformed pair is looked up too (as a hash1 no link has), so that every kind of
     // LINK_NOT_FOUND does the same work and takes about the same time.
-    const rows = await tx.$queryRaw<{ id: string; status: string; expiresAt: Date | null; hash2Digest: Uint8Array; selectionId: string | null; lockItems: boolean; ignoreShipping: boolean; ignoreTax: boolean }[]>`
-      SELECT id, status::text AS status, "expiresAt", "hash2Digest", "selectionId", "lockItems", "ignoreShipping", "ignoreTax"
-      FROM "ShareableLink" WHERE hash1 = ${wellFormed ? input.hash1 : ''} FOR SHARE`;
-    const link = rows[0];
+    const link = await shareLinkByHash1(tx, wellFormed ? input.hash1 : '');
     const matches = sameDigest(offered, link?.hash2Digest ?? NO_DIGEST);
     if (!link || !matches || !wellFormed) throw notFound();
 

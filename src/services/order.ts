@@ -4,6 +4,8 @@
 import type { Caller } from '../auth/caller.js';
 import { TRANSACTION, db, isUniqueViolation } from '../db/client.js';
 import type { Tx } from '../db/client.js';
+import { LOCKED_STOCK_LEVELS, lockLinkToSettle, lockSelectionToOrder } from '../db/locks.js';
+import type { SelectionToOrder } from '../db/locks.js';
 import { transactionWithEvents } from '../events/outbox.js';
 import type { LinkEventInput, RecordEvents } from '../events/outbox.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -38,40 +40,6 @@ export interface PlacedOrder {
 interface ScopedKey {
   scope: string;
   key: string;
-}
-
-/** The selection being ordered, read under its row lock, with what placeOrder needs beside it. */
-interface LockedSelection {
-  id: string;
-  status: string;
-  sessionId: string | null;
-  marketId: string;
-  pricelistId: string;
-  countryCode: string;
-  customerId: string | null;
-  customerFirstName: string | null;
-  customerLastName: string | null;
-  customerEmail: string | null;
-  relatedOrderId: string | null;
-  ignoreShipping: boolean;
-  ignoreTax: boolean;
-  currency: string;
-  /** The tax rate of its country, as a decimal string; null: no tax rule. */
-  taxRate: string | null;
-  /** Its market's code, countries, warehouses and shipping rate for its pricelist and country (shippingFrom). */
-  marketCode: string;
-  marketCountries: string[];
-  shippingAmount: bigint | null;
-  warehouseIds: string[];
-  /** What the caller's idempotency key placed before (as of the statement's start), or nulls. */
-  keySelectionId: string | null;
-  keyOrderId: string | null;
-  /** The claim that made this copy and that claim's link, as of the statement's start; nulls for an admin selection. */
-  claimId: string | null;
-  linkId: string | null;
-  linkStatus: string | null;
-  linkSelectionId: string | null;
-  maxOrders: number | null;
 }
 
 /**
@@ -132,7 +100,7 @@ export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promis
 }
 
 async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ownerSessionId: string | undefined, key: ScopedKey): Promise<PlacedOrder> {
-  const selection = await lockSelection(tx, selectionId, key);
+  const selection = await lockSelectionToOrder(tx, selectionId, key);
   if (!selection || (ownerSessionId !== undefined && selection.sessionId !== ownerSessionId)) throw new NotFound('No such selection');
 
   let previous = selection.keyOrderId ? { selectionId: selection.keySelectionId!, orderId: selection.keyOrderId } : null;
@@ -182,38 +150,6 @@ async function placeLocked(tx: Tx, record: RecordEvents, selectionId: string, ow
   return { orderId, replayed: false, linkConsumed: link?.consumes ?? false };
 }
 
-/**
- * Locks the selection and reads, in the same statement, its pricelist's currency, its
- * customer, its market's shipping, its country's tax rate, the caller's idempotency key and
- * the claim and link it came from. If it waited for the lock, PostgreSQL re-reads the locked
- * row but not the joined ones: what depends on a column a change may set (the country's rate
- * and tax) is read by subqueries, which run again against the row as locked; placeLocked reads
- * the customer's e-mail again when it is missing. The lines are read after the lock, in a
- * statement of their own: a change to them holds this lock, and a statement's snapshot is
- * taken when it starts.
- */
-async function lockSelection(tx: Tx, selectionId: string, key: ScopedKey): Promise<LockedSelection | undefined> {
-  const rows = await tx.$queryRaw<LockedSelection[]>`
-    SELECT s.id, s.status::text AS status, s."sessionId", s."marketId", s."pricelistId", s."countryCode", s."customerId",
-           s."customerFirstName", s."customerLastName", c.email AS "customerEmail", s."relatedOrderId", s."ignoreShipping", s."ignoreTax", p.currency,
-           m.code AS "marketCode", m.countries::text[] AS "marketCountries",
-           (SELECT rate.amount FROM "ShippingRate" rate
-            WHERE rate."marketId" = s."marketId" AND rate."pricelistId" = s."pricelistId" AND rate."countryCode" = s."countryCode") AS "shippingAmount",
-           ARRAY(SELECT w."warehouseId"::text FROM "MarketWarehouse" w WHERE w."marketId" = s."marketId" ORDER BY w.position) AS "warehouseIds",
-           (SELECT tax.rate::text FROM "TaxRule" tax WHERE tax."countryCode" = s."countryCode") AS "taxRate", k."selectionId" AS "keySelectionId", k."orderId" AS "keyOrderId",
-           claim.id AS "claimId", claim."linkId", link.status::text AS "linkStatus", link."selectionId" AS "linkSelectionId", link."maxOrders"
-    FROM "Selection" s
-      JOIN "Pricelist" p ON p.id = s."pricelistId"
-      JOIN "Market" m ON m.id = s."marketId"
-      LEFT JOIN "Customer" c ON c.id = s."customerId"
-      LEFT JOIN "IdempotencyKey" k ON k.scope = ${key.scope} AND k.key = ${key.key}
-      LEFT JOIN "Claim" claim ON claim."selectionId" = s.id
-      LEFT JOIN "ShareableLink" link ON link.id = claim."linkId"
-    WHERE s.id = ${selectionId}::uuid
-    FOR UPDATE OF s`;
-  return rows[0];
-}
-
 /** A selection line as placeOrder reads it: a catalog line with its variant's SKU and name, and the stock the market's warehouses hold of it. */
 interface Line {
   kind: 'CATALOG' | 'CUSTOM';
@@ -252,7 +188,7 @@ function wantedStock(items: Line[]): WantedStock {
 }
 
 /** The market's shipping to the selection's country, from the selection as read. */
-function shippingOfSelection(selection: LockedSelection): Shipping {
+function shippingOfSelection(selection: SelectionToOrder): Shipping {
   return shippingFrom({
     code: selection.marketCode,
     countries: selection.marketCountries,
@@ -265,7 +201,7 @@ function shippingOfSelection(selection: LockedSelection): Shipping {
  * Why placeOrder refuses the selection as read, before its link and its locked stock are
  * checked: the first blocker, or else the stock the market's warehouses hold; null if neither.
  */
-function refusalOf(selection: LockedSelection, lines: number, shipping: Shipping, stock: WantedStock): DomainError | null {
+function refusalOf(selection: SelectionToOrder, lines: number, shipping: Shipping, stock: WantedStock): DomainError | null {
   const blocker = placeOrderBlockers(readinessOf(selection, lines, shipping.shippingRate !== null, null))[0];
   if (blocker) return blockerError(blocker, selection, shipping.marketCode);
   const short = [...stock.values()].filter((line) => line.available < line.quantity);
@@ -279,17 +215,11 @@ const outOfStock = (shortages: StockShortage[]) => new OutOfStock(shortages.sort
  * may consume it (ACTIVE when the copy was read) or it has an order quota to count. Buyers of
  * a link whose first order is already placed, with no quota, lock neither.
  */
-async function settleLinkLocked(tx: Tx, selection: LockedSelection): Promise<{ consumes: boolean; quotaReached: boolean }> {
+async function settleLinkLocked(tx: Tx, selection: SelectionToOrder): Promise<{ consumes: boolean; quotaReached: boolean }> {
   // ACTIVE here includes a link past its expiresAt: a claim made in time may still use it.
   if (selection.linkStatus !== 'ACTIVE' && selection.maxOrders === null) return { consumes: false, quotaReached: false };
-  // FOR NO KEY UPDATE: it waits for claims reading the link (FOR SHARE), so each claim lands
-  // wholly before this order or after it, but not for orders' and claims' foreign keys.
-  const rows = await tx.$queryRaw<{ status: string }[]>`
-    WITH admin AS (SELECT id FROM "Selection" WHERE id = ${selection.linkSelectionId}::uuid FOR NO KEY UPDATE)
-    SELECT status::text AS status FROM "ShareableLink"
-    WHERE id = ${selection.linkId}::uuid AND (SELECT count(*) FROM admin) >= 0
-    FOR NO KEY UPDATE`;
-  const consumes = rows[0]!.status === 'ACTIVE';
+  const status = await lockLinkToSettle(tx, { linkId: selection.linkId!, adminSelectionId: selection.linkSelectionId });
+  const consumes = status === 'ACTIVE';
   // Counted in a statement of its own, after the lock: a statement's snapshot is taken when it
   // starts, so one that waited for the lock would not see the order that held it.
   const reached = selection.maxOrders !== null && quotaReached({ maxOrders: selection.maxOrders }, await tx.order.count({ where: { linkId: selection.linkId! } }));
@@ -298,7 +228,7 @@ async function settleLinkLocked(tx: Tx, selection: LockedSelection): Promise<{ c
 
 interface OrderWrite {
   orderId: string;
-  selection: LockedSelection;
+  selection: SelectionToOrder;
   items: Line[];
   stock: Map<string, { quantity: number }>;
   /** The market's warehouses in allocation order. */
@@ -330,12 +260,7 @@ async function writeOrder(tx: Tx, record: RecordEvents, write: OrderWrite): Prom
       SELECT * FROM unnest(${wanted.map(([variantId]) => variantId)}::uuid[], ${wanted.map(([, w]) => w.quantity)}::int[]) AS wanted("variantId", quantity)
     ), warehouse AS (
       SELECT * FROM unnest(${write.warehouseIds}::uuid[]) WITH ORDINALITY AS warehouse(id, position)
-    ), level AS (
-      SELECT level."variantId", level."warehouseId", level.quantity, warehouse.position
-      FROM "StockLevel" level JOIN warehouse ON warehouse.id = level."warehouseId"
-      WHERE level."variantId" IN (SELECT "variantId" FROM wanted)
-      ORDER BY level."variantId", level."warehouseId"
-      FOR UPDATE OF level
+    ), level AS (${LOCKED_STOCK_LEVELS}
     ), shortage AS (
       SELECT wanted."variantId", wanted.quantity AS requested, coalesce(sum(level.quantity), 0)::int AS available
       FROM wanted LEFT JOIN level ON level."variantId" = wanted."variantId"

@@ -5,6 +5,8 @@ import type { Caller } from '../auth/caller.js';
 import { v7 as uuidv7 } from 'uuid';
 import { TRANSACTION, db } from '../db/client.js';
 import type { Tx } from '../db/client.js';
+import { lockSelection } from '../db/locks.js';
+import type { LockedSelection } from '../db/locks.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from './errors.js';
 import { parseMoney } from './money.js';
@@ -18,16 +20,6 @@ export function visibleSelection(caller: Caller, id: string): Prisma.SelectionWh
   if (caller.kind === 'admin') return { id };
   if (caller.kind === 'session') return { id, sessionId: caller.sessionId };
   return null;
-}
-
-interface LockedSelection {
-  id: string;
-  status: 'OPEN' | 'ORDERED' | 'DELETED';
-  marketId: string;
-  pricelistId: string;
-  locked: boolean;
-  relatedOrderId: string | null;
-  currency: string;
 }
 
 /** What decides whether a selection may change: its status, and whether a locked link gave it. */
@@ -101,12 +93,7 @@ export function selectionCapabilities(
 async function lockForChange(tx: Tx, caller: Caller, id: string, changesItems: boolean): Promise<LockedSelection> {
   const where = visibleSelection(caller, id);
   if (!where) throw notFound();
-  const rows = await tx.$queryRaw<(LockedSelection & { sessionId: string | null })[]>`
-    SELECT s.id, s.status::text AS status, s."marketId", s."pricelistId", s.locked, s."relatedOrderId", s."sessionId", p.currency
-    FROM "Selection" s JOIN "Pricelist" p ON p.id = s."pricelistId"
-    WHERE s.id = ${id}::uuid
-    FOR UPDATE OF s`;
-  const row = rows[0];
+  const row = await lockSelection(tx, id);
   if (!row || (where.sessionId !== undefined && row.sessionId !== where.sessionId)) throw notFound();
   const refusal = changeRefusal(row, changesItems);
   if (refusal) throw refusal;
