@@ -7,8 +7,7 @@
 //   4. an admin selection's ACTIVE links, revoked when it is re-issued or ordered directly
 //      (their UPDATE locks them; nothing else holds a link while waiting for a selection).
 // Every function returns the row as locked, typed; undefined when there is no such row.
-import type { Prisma } from '../generated/prisma/client.js';
-import { Prisma as Sql } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { SelectionStatus, ShareableLinkStatus } from '../generated/prisma/enums.js';
 import type { Tx } from './client.js';
 
@@ -151,7 +150,7 @@ export async function lockLinkToSettle(tx: Tx, link: { linkId: string; adminSele
  * variants in those warehouses, locked in (variant, warehouse) order so that carts over the
  * same SKUs in any order cannot deadlock. Its rows: "variantId", "warehouseId", quantity, position.
  */
-export const LOCKED_STOCK_LEVELS = Sql.sql`
+export const LOCKED_STOCK_LEVELS = Prisma.sql`
   SELECT level."variantId", level."warehouseId", level.quantity, warehouse.position
   FROM "StockLevel" level JOIN warehouse ON warehouse.id = level."warehouseId"
   WHERE level."variantId" IN (SELECT "variantId" FROM wanted)

@@ -240,23 +240,21 @@ interface OrderWrite {
   consumes: boolean;
 }
 
+/** The shortages of a cart, which wrote nothing. */
+type Shortages = { variantId: string; requested: number; available: number }[];
+
+/** Only once the order is placed (its WITH query wrote a row). */
+const PLACED = Prisma.sql`EXISTS (SELECT 1 FROM placed)`;
+
 /**
- * The order in one statement, the last before the commit (an admin's direct order then
- * revokes its selection's link): the stock rows are locked, sorted by variant and warehouse so
- * that carts over the same SKUs in any order cannot deadlock; the stock is taken from the
- * warehouses in allocation order, never below zero; and only if all of it is there are the
- * order, its lines, the idempotency key, the selection's status, the link's consumption (with
- * its admin selection deleted and detached from its links) and the events written. Returns
- * the shortages, which wrote nothing; the caller then rolls back.
+ * WITH queries that take the cart's stock: the stock rows locked (LOCKED_STOCK_LEVELS), the
+ * shortages, and each warehouse's share in allocation order, taken only when nothing is short
+ * and never below zero.
  */
-async function writeOrder(tx: Tx, record: RecordEvents, write: OrderWrite): Promise<{ shortages: { variantId: string; requested: number; available: number }[] }> {
-  const { orderId, selection, items, key, totals } = write;
+function takeStock(write: OrderWrite): Prisma.Sql {
   const wanted = [...write.stock.entries()];
-  const consumedLink = write.consumes ? selection.linkId : null;
-  const adminSelectionId = write.consumes ? selection.linkSelectionId : null;
-  const placed = Prisma.sql`EXISTS (SELECT 1 FROM placed)`;
-  const rows = await tx.$queryRaw<{ shortages: string; took: number; planned: number; consumed: number }[]>`
-    WITH wanted AS (
+  return Prisma.sql`
+    wanted AS (
       SELECT * FROM unnest(${wanted.map(([variantId]) => variantId)}::uuid[], ${wanted.map(([, w]) => w.quantity)}::int[]) AS wanted("variantId", quantity)
     ), warehouse AS (
       SELECT * FROM unnest(${write.warehouseIds}::uuid[]) WITH ORDINALITY AS warehouse(id, position)
@@ -277,7 +275,14 @@ async function writeOrder(tx: Tx, record: RecordEvents, write: OrderWrite): Prom
       WHERE level."variantId" = take."variantId" AND level."warehouseId" = take."warehouseId" AND take.quantity > 0
         AND level.quantity >= take.quantity AND NOT EXISTS (SELECT 1 FROM shortage)
       RETURNING 1
-    ), placed AS (
+    )`;
+}
+
+/** WITH queries that write the order, its lines and the idempotency key, when nothing is short. */
+function orderRows(write: OrderWrite): Prisma.Sql {
+  const { orderId, selection, items, key, totals } = write;
+  return Prisma.sql`
+    placed AS (
       INSERT INTO "Order" (id, "selectionId", "customerId", "customerEmail", "customerFirstName", "customerLastName", "sessionId",
                            "claimId", "linkId", "relatedOrderId", "countryCode", currency, subtotal, shipping, tax, "grandTotal")
       SELECT ${orderId}::uuid, ${selection.id}::uuid, ${selection.customerId}::uuid, ${selection.customerEmail}, ${selection.customerFirstName},
@@ -296,15 +301,28 @@ async function writeOrder(tx: Tx, record: RecordEvents, write: OrderWrite): Prom
         ${items.map((i) => i.taxable)}::boolean[], ${items.map((i) => i.quantity)}::int[], ${items.map((i) => i.unitPrice.toString())}::bigint[],
         ${items.map((i) => (i.unitPrice * BigInt(i.quantity)).toString())}::bigint[]
       ) WITH ORDINALITY AS line(id, kind, "variantId", sku, name, taxable, quantity, "unitPrice", "lineTotal", position)
-      WHERE ${placed}
+      WHERE ${PLACED}
     ), idempotency AS (
       INSERT INTO "IdempotencyKey" (scope, key, "selectionId", "orderId")
-      SELECT ${key.scope}, ${key.key}, ${selection.id}::uuid, ${orderId}::uuid WHERE ${placed}
-    ), ordered AS (
-      UPDATE "Selection" SET status = 'ORDERED', "updatedAt" = now() WHERE id = ${selection.id}::uuid AND ${placed}
+      SELECT ${key.scope}, ${key.key}, ${selection.id}::uuid, ${orderId}::uuid WHERE ${PLACED}
+    )`;
+}
+
+/**
+ * WITH queries that settle what the order changes, once it is placed: the selection is
+ * ORDERED; a consuming order consumes the link, deletes its admin selection and detaches that
+ * selection's other links; and the events are written.
+ */
+function settlement(write: OrderWrite, record: RecordEvents): Prisma.Sql {
+  const { orderId, selection } = write;
+  const consumedLink = write.consumes ? selection.linkId : null;
+  const adminSelectionId = write.consumes ? selection.linkSelectionId : null;
+  return Prisma.sql`
+    ordered AS (
+      UPDATE "Selection" SET status = 'ORDERED', "updatedAt" = now() WHERE id = ${selection.id}::uuid AND ${PLACED}
     ), consumed AS (
       UPDATE "ShareableLink" SET status = 'CONSUMED', "consumedAt" = now(), "orderId" = ${orderId}::uuid, "selectionId" = NULL
-      WHERE id = ${consumedLink}::uuid AND status = 'ACTIVE' AND ${placed}
+      WHERE id = ${consumedLink}::uuid AND status = 'ACTIVE' AND ${PLACED}
       RETURNING id
     ), detached AS (
       UPDATE "ShareableLink" SET "selectionId" = NULL
@@ -312,12 +330,22 @@ async function writeOrder(tx: Tx, record: RecordEvents, write: OrderWrite): Prom
     ), deleted AS (
       UPDATE "Selection" SET status = 'DELETED', "updatedAt" = now() WHERE id = ${adminSelectionId}::uuid AND EXISTS (SELECT 1 FROM consumed)
     ), events AS (
-      ${write.events.length > 0 ? record.within(write.events, placed) : Prisma.sql`SELECT 1`}
-    )
+      ${write.events.length > 0 ? record.within(write.events, PLACED) : Prisma.sql`SELECT 1`}
+    )`;
+}
+
+/**
+ * The order in one statement, the last before the commit (an admin's direct order then
+ * revokes its selection's link): takeStock, then only if all of it is there orderRows and the
+ * settlement. Returns the shortages, which wrote nothing; the caller then rolls back.
+ */
+async function writeOrder(tx: Tx, record: RecordEvents, write: OrderWrite): Promise<{ shortages: Shortages }> {
+  const rows = await tx.$queryRaw<{ shortages: string; took: number; planned: number; consumed: number }[]>`
+    WITH ${takeStock(write)}, ${orderRows(write)}, ${settlement(write, record)}
     SELECT (SELECT coalesce(json_agg(shortage), '[]')::text FROM shortage) AS shortages, (SELECT count(*) FROM took)::int AS took,
            (SELECT count(*) FROM take WHERE quantity > 0)::int AS planned, (SELECT count(*) FROM consumed)::int AS consumed`;
   const result = rows[0]!;
-  const shortages = JSON.parse(result.shortages) as { variantId: string; requested: number; available: number }[];
+  const shortages = JSON.parse(result.shortages) as Shortages;
   if (shortages.length > 0) return { shortages };
   if (result.took !== result.planned) throw new Error('Stock changed under a row lock: refusing to oversell');
   if (result.consumed !== (write.consumes ? 1 : 0)) throw new Error('The link changed under its row lock: refusing to settle it');
