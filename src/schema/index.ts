@@ -5,6 +5,7 @@ import './scalars.js';
 import './errors.js';
 import './money.js';
 import './catalog.js';
+import './customer.js';
 import './selection.js';
 import './link.js';
 import './claim.js';

@@ -1,8 +1,7 @@
 // Shareable links: types, admin reads, issuing and revoking.
 import { db } from '../db/client.js';
 import { ShareableLinkStatus as LinkStatusValues } from '../generated/prisma/enums.js';
-import type { ShareableLinkStatus as ShareableLinkStatusValue } from '../generated/prisma/enums.js';
-import { effectiveStatus, issueShareableLink, revokeShareableLink } from '../services/link.js';
+import { effectiveStatus, issueShareableLink, linksShowing, revokeShareableLink } from '../services/link.js';
 import { adminOnly, builder, noRow, pageSize } from './builder.js';
 import { resultErrors } from './errors.js';
 import { Forbidden, LinkUnavailable, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from '../services/errors.js';
@@ -30,7 +29,7 @@ export const ShareableLink = builder.prismaObject('ShareableLink', {
       type: ShareableLinkStatus,
       description: 'Whether it can still be claimed. An ACTIVE link past its expiresAt shows EXPIRED.',
       select: { status: true, expiresAt: true },
-      resolve: (link) => effectiveStatus(link) as ShareableLinkStatusValue,
+      resolve: (link) => effectiveStatus(link),
     }),
     hash1: t.exposeString('hash1', { description: 'The public half of the hash pair (the %basket% of the link template).' }),
     // The admin's side of a link: claimants reach a link through their claim, but not this.
@@ -90,16 +89,7 @@ builder.queryField('shareableLinks', (t) =>
       cursor: 'id',
       description: 'Admin only. Links, newest first, a page at a time (at most 100), optionally of one status.',
       args: { status: t.arg({ type: ShareableLinkStatus, required: false, description: 'Only links that show this status.' }) },
-      resolve: (query, _root, { status }) => {
-        const now = new Date();
-        const unexpired = { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
-        const where =
-          status === 'ACTIVE' ? { status, ...unexpired }
-          : status === 'EXPIRED' ? { OR: [{ status }, { status: 'ACTIVE' as const, expiresAt: { lte: now } }] }
-          : status ? { status }
-          : {};
-        return db().shareableLink.findMany({ ...query, where, orderBy: { id: 'desc' } });
-      },
+      resolve: (query, _root, { status }) => db().shareableLink.findMany({ ...query, where: linksShowing(status), orderBy: { id: 'desc' } }),
     },
     { name: 'ShareableLinkConnection', description: 'A page of shareable links.' },
     { name: 'ShareableLinkEdge', description: 'One shareable link and its cursor.' },

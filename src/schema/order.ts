@@ -6,7 +6,9 @@ import {
 } from '../services/errors.js';
 import { LIMITS, isUuid } from '../services/validate.js';
 import { adminOnly, builder, noRow, ownerOrAdmin, pageSize } from './builder.js';
-import { Customer, SelectionItemKind, customerAsSeenBy } from './selection.js';
+import { Customer } from './customer.js';
+import { SelectionItemKind } from './selection.js';
+import { customerAsSeenBy } from '../services/customer.js';
 import { ShareableLink } from './link.js';
 import { resultErrors } from './errors.js';
 import { Money, SelectionTotals } from './money.js';

@@ -1,6 +1,4 @@
 // Customers, selections (carts) and their items, with the queries and mutations on them.
-import { createHash } from 'node:crypto';
-import type { Caller } from '../auth/caller.js';
 import { db } from '../db/client.js';
 import { SelectionItemKind as SelectionItemKindValues, SelectionStatus as SelectionStatusValues } from '../generated/prisma/enums.js';
 import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from '../services/errors.js';
@@ -8,66 +6,18 @@ import { computeTotals } from '../services/money.js';
 import { PLACE_ORDER_BLOCKERS, placeOrderBlockers, readinessOf } from '../services/order.js';
 import type { OrderReadiness, PlaceOrderBlocker as PlaceOrderBlockerValue } from '../services/order.js';
 import {
-  addCustomSelectionItem, addSelectionItem, createSelection, customersMatching, lineCapabilities, removeSelectionItem,
+  addCustomSelectionItem, addSelectionItem, createSelection, lineCapabilities, removeSelectionItem,
   selectionCapabilities, setCustomer, setShippingCountry, ships, updateSelectionItem, visibleSelection,
 } from '../services/selection.js';
 import { LIMITS, isUuid } from '../services/validate.js';
 import { adminOnly, builder, noRow, ownerOrAdmin, pageSize, searchArgument } from './builder.js';
 import { OFFERS_PAGE, offersOf } from '../services/catalog.js';
+import { Customer } from './customer.js';
+import { customerAsSeenBy } from '../services/customer.js';
 import { resultErrors } from './errors.js';
 import { shippingKey } from './loaders.js';
 import type { SelectionFacts } from './loaders.js';
 import { Money, SelectionTotals } from './money.js';
-
-export const Customer = builder.prismaObject('Customer', {
-  description: 'Who a selection or order is for.',
-  fields: (t) => ({
-    id: t.exposeID('id', { description: 'Unique id. A storefront session sees an id of its own for the customer.' }),
-    email: t.exposeString('email', { description: 'E-mail address, lower-cased; unique.' }),
-    firstName: t.exposeString('firstName', { nullable: true, description: 'Given name, if known.' }),
-    lastName: t.exposeString('lastName', { nullable: true, description: 'Family name, if known.' }),
-  }),
-});
-
-builder.queryField('customers', (t) =>
-  t.prismaConnection(
-    {
-      ...adminOnly,
-      type: 'Customer',
-      cursor: 'id',
-      description: `Admin only. Customers, newest first, a page at a time (at most 100): those whose e-mail or names contain \`search\` (any case), or all.`,
-      args: { search: t.arg.string({ required: false, description: `Part of an e-mail address or a name, at most ${LIMITS.search} characters.` }) },
-      resolve: (query, _root, { search }) =>
-        db().customer.findMany({ ...query, where: customersMatching(searchArgument(search)), orderBy: { id: 'desc' } }),
-    },
-    { name: 'CustomerConnection', description: 'A page of customers.' },
-    { name: 'CustomerEdge', description: 'One customer and its cursor.' },
-  ),
-);
-
-/**
- * A customer as this caller may see it: the names given for this selection or order, and
- * only for admins the names stored on the customer (a session never learns those). A session
- * sees an id of its own for the customer, so that it cannot tell whether an e-mail address
- * was a customer already, or since when (stored ids are time-ordered).
- */
-export function customerAsSeenBy<C extends { id: string; firstName: string | null; lastName: string | null }>(
-  caller: Caller,
-  stored: C,
-  given: { customerFirstName: string | null; customerLastName: string | null },
-): C {
-  const id = caller.kind === 'admin' ? stored.id : sessionScopedId(stored.id, caller);
-  // The names go together: given ones, else (for admins) stored ones, never a mix.
-  if (given.customerFirstName !== null || given.customerLastName !== null) {
-    return { ...stored, id, firstName: given.customerFirstName, lastName: given.customerLastName };
-  }
-  return caller.kind === 'admin' ? stored : { ...stored, id, firstName: null, lastName: null };
-}
-
-function sessionScopedId(customerId: string, caller: Caller): string {
-  const scope = caller.kind === 'session' ? caller.sessionId : 'anonymous';
-  return createHash('sha256').update(`${scope}:${customerId}`).digest('base64url').slice(0, 22);
-}
 
 export const SelectionStatus = builder.enumType(SelectionStatusValues, {
   name: 'SelectionStatus',

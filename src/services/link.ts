@@ -7,9 +7,11 @@ import { newSessionToken } from '../auth/session.js';
 import { TRANSACTION, isUniqueViolation } from '../db/client.js';
 import type { Tx } from '../db/client.js';
 import { lockLink, lockSelection, shareLinkByHash1 } from '../db/locks.js';
+import type { LinkState } from '../db/locks.js';
 import { transactionWithEvents } from '../events/outbox.js';
 import type { LinkEventInput, RecordEvents } from '../events/outbox.js';
 import { Prisma } from '../generated/prisma/client.js';
+import type { ShareableLinkStatus } from '../generated/prisma/enums.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import { LinkUnavailable, NotFound, RateLimited, SelectionStateFailed, ValidationFailed } from './errors.js';
 import { requireShipping } from './selection.js';
@@ -127,12 +129,29 @@ export async function revokeShareableLink(input: { linkId: string }): Promise<{ 
   }, TRANSACTION.change);
 }
 
-/** The status a link shows: an ACTIVE link past its expiresAt is EXPIRED. */
-export function effectiveStatus(link: { status: string; expiresAt: Date | null }, now = new Date()) {
+/**
+ * The rule of a link's status: an ACTIVE link past its expiresAt shows EXPIRED. As the status
+ * of a link already read, and as the where clause of the links that show a status (null: all).
+ */
+export function effectiveStatus(link: { status: ShareableLinkStatus; expiresAt: Date | null }, now = new Date()): ShareableLinkStatus {
   return link.status === 'ACTIVE' && link.expiresAt !== null && link.expiresAt <= now ? 'EXPIRED' : link.status;
 }
 
-function unavailableReason(link: { status: string; expiresAt: Date | null }): LinkUnavailable | null {
+export function linksShowing(status: ShareableLinkStatus | null | undefined, now = new Date()): Prisma.ShareableLinkWhereInput {
+  switch (status) {
+    case 'ACTIVE':
+      return { status, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
+    case 'EXPIRED':
+      return { OR: [{ status }, { status: 'ACTIVE', expiresAt: { lte: now } }] };
+    case null:
+    case undefined:
+      return {};
+    default:
+      return { status };
+  }
+}
+
+function unavailableReason(link: LinkState): LinkUnavailable | null {
   switch (effectiveStatus(link)) {
     case 'CONSUMED':
       return linkUsed();

@@ -2,14 +2,14 @@
 // Each change is one transaction that first locks the selection row, so concurrent changes
 // to one cart apply one after the other.
 import type { Caller } from '../auth/caller.js';
-import { v7 as uuidv7 } from 'uuid';
 import { TRANSACTION, db } from '../db/client.js';
 import type { Tx } from '../db/client.js';
 import { lockSelection } from '../db/locks.js';
 import type { LockedSelection } from '../db/locks.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { Forbidden, NotFound, SelectionStateFailed, ShippingUnavailable, ValidationFailed } from './errors.js';
-import { parseMoney } from './money.js';
+import { upsertCustomer } from './customer.js';
+import { parseMoney, parseRate } from './money.js';
 import { LIMITS, checkCode, checkCountry, checkEmail, checkQuantity, checkText, isUuid, quantityProblem } from './validate.js';
 
 const notFound = () => new NotFound('No such selection');
@@ -155,6 +155,38 @@ export function shippingFrom(market: MarketShipping, countryCode: string): Shipp
   };
 }
 
+/** What a selection is charged besides its lines, from the rows that set it. */
+export interface Charges {
+  /** Shipping price in minor units; null when the selection cannot be shipped to its country (ships()). */
+  shippingRate: bigint | null;
+  /** Tax rate (percent × RATE_SCALE); null when the country has no tax rule. */
+  taxRate: bigint | null;
+}
+
+/** The charges of a selection depend on its market, pricelist and country. */
+export interface ChargesKey {
+  marketId: string;
+  pricelistId: string;
+  countryCode: string;
+}
+
+/**
+ * ships() in SQL, for a read of many selections in one statement: each key's shipping rate
+ * where its market serves the country (null otherwise) and its country's tax rate, in the
+ * order of the keys.
+ */
+export async function chargesOf(keys: readonly ChargesKey[]): Promise<Charges[]> {
+  const rows = await db().$queryRaw<{ position: bigint; shipping: bigint | null; rate: string | null; country: string }[]>`
+    SELECT k.position, k.c AS country, CASE WHEN k.c::char(2) = ANY(mk.countries) THEN s.amount END AS shipping, t.rate::text AS rate
+    FROM unnest(${keys.map((k) => k.marketId)}::uuid[], ${keys.map((k) => k.pricelistId)}::uuid[], ${keys.map((k) => k.countryCode)}::text[])
+      WITH ORDINALITY AS k(m, p, c, position)
+    LEFT JOIN "Market" mk ON mk.id = k.m
+    LEFT JOIN "ShippingRate" s ON s."marketId" = k.m AND s."pricelistId" = k.p AND s."countryCode" = k.c::char(2)
+    LEFT JOIN "TaxRule" t ON t."countryCode" = k.c::char(2)
+    ORDER BY k.position`;
+  return rows.map((r) => ({ shippingRate: r.shipping, taxRate: r.rate === null ? null : parseRate(r.rate, ['taxRule', r.country]) }));
+}
+
 /** shippingOf, refusing (SHIPPING_UNAVAILABLE) a country the selection cannot be shipped to. */
 export async function requireShipping(
   tx: Tx,
@@ -175,24 +207,6 @@ function checkRelatedCustomer(related: { customerEmail: string }, email: string,
   if (email !== related.customerEmail) {
     throw new ValidationFailed('This selection is an additional payment for an earlier order: its customer is that order\'s', path);
   }
-}
-
-/**
- * Finds or creates the customer with this e-mail. Only an admin's names update a stored
- * customer: a storefront session creates one at most, so it can neither change nor learn
- * what is stored for someone else's address. One INSERT … ON CONFLICT, so that buyers giving
- * the same new address at once all get the one customer (Prisma's upsert reads, then inserts:
- * all but the first of them failed on the unique e-mail).
- */
-async function upsertCustomer(tx: Tx, email: string, names: { firstName?: string | null; lastName?: string | null }, byAdmin: boolean) {
-  const [customer] = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO "Customer" (id, email, "firstName", "lastName")
-    VALUES (${uuidv7()}::uuid, ${email}, ${names.firstName ?? null}, ${names.lastName ?? null})
-    ON CONFLICT (email) DO UPDATE SET
-      "firstName" = CASE WHEN ${byAdmin} THEN COALESCE(EXCLUDED."firstName", "Customer"."firstName") ELSE "Customer"."firstName" END,
-      "lastName" = CASE WHEN ${byAdmin} THEN COALESCE(EXCLUDED."lastName", "Customer"."lastName") ELSE "Customer"."lastName" END
-    RETURNING id`;
-  return customer!;
 }
 
 function optionalName(value: string | null | undefined, path: string[]): string | null | undefined {
@@ -440,12 +454,4 @@ export async function setCustomer(caller: Caller, input: SetCustomerInput): Prom
     });
     return { selectionId: selection.id };
   }, TRANSACTION.change);
-}
-
-/** Customers whose e-mail or names contain `search` (any case); all of them when it is empty. */
-export function customersMatching(search: string | null | undefined): Prisma.CustomerWhereInput {
-  const text = (search ?? '').trim();
-  if (text === '') return {};
-  const contains = { contains: text, mode: 'insensitive' as const };
-  return { OR: [{ email: contains }, { firstName: contains }, { lastName: contains }] };
 }
