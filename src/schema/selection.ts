@@ -193,16 +193,6 @@ export const Selection = builder.prismaObject('Selection', {
           take: pageSize(first, OFFERS_PAGE.default, OFFERS_PAGE.max),
         }),
     }),
-    availableCountries: t.field({
-      type: [ShippingCountry],
-      description: 'The countries of its market, each saying whether this selection can be shipped there (a shipping rate in its pricelist): what setShippingCountry accepts.',
-      extensions: { items: LIMITS.marketCountries },
-      select: { marketId: true, pricelistId: true, market: { select: { countries: true } } },
-      resolve: async (selection, _args, ctx) => {
-        const rated = await ctx.loaders.ratedCountries.load(`${selection.marketId}|${selection.pricelistId}`);
-        return selection.market.countries.map((code) => ({ code, shippable: ships(selection.market.countries, rated, code) }));
-      },
-    }),
     customer: t.field({
       type: Customer,
       nullable: true,
@@ -210,6 +200,20 @@ export const Selection = builder.prismaObject('Selection', {
       select: { customer: true, customerFirstName: true, customerLastName: true },
       resolve: (s, _args, ctx) => s.customer && customerAsSeenBy(ctx.caller, s.customer, s),
     }),
+    relatedOrder: t.relation('relatedOrder', {
+      ...adminOnly,
+      unauthorizedResolver: () => null,
+      nullable: true,
+      description: 'Admin only: the earlier order this selection asks an additional payment for. Null for others.',
+    }),
+    locked: t.exposeBoolean('locked', { description: 'True for a copy claimed from a link issued with lockItems.' }),
+    ignoreShipping: t.exposeBoolean('ignoreShipping', { description: 'Shipping is zero (set by the link a copy was claimed from).' }),
+    ignoreTax: t.exposeBoolean('ignoreTax', { description: 'Tax is zero (set by the link a copy was claimed from).' }),
+  }),
+});
+
+// A selection's lines and what they add up to.
+builder.prismaObjectFields('Selection', (t) => ({
     items: t.field({
       type: [SelectionItem],
       description: `The lines, oldest first (at most ${LIMITS.selectionLines}).`,
@@ -244,6 +248,20 @@ export const Selection = builder.prismaObject('Selection', {
         return { ...totals, currency: s.pricelist.currency };
       },
     }),
+}));
+
+// What the holder may do with a selection now: beside the type, so that each reads on its own.
+builder.prismaObjectFields('Selection', (t) => ({
+    availableCountries: t.field({
+      type: [ShippingCountry],
+      description: 'The countries of its market, each saying whether this selection can be shipped there (a shipping rate in its pricelist): what setShippingCountry accepts.',
+      extensions: { items: LIMITS.marketCountries },
+      select: { marketId: true, pricelistId: true, market: { select: { countries: true } } },
+      resolve: async (selection, _args, ctx) => {
+        const rated = await ctx.loaders.ratedCountries.load(`${selection.marketId}|${selection.pricelistId}`);
+        return selection.market.countries.map((code) => ({ code, shippable: ships(selection.market.countries, rated, code) }));
+      },
+    }),
     capabilities: t.field({
       type: SelectionCapabilities,
       description: 'What the holder may do with it now: the rules the mutations enforce, so a storefront need not re-derive them.',
@@ -260,17 +278,7 @@ export const Selection = builder.prismaObject('Selection', {
       select: readinessSelect,
       resolve: async (s, _args, ctx) => placeOrderBlockers(readiness(s, await ctx.loaders.ratedCountries.load(`${s.marketId}|${s.pricelistId}`))),
     }),
-    relatedOrder: t.relation('relatedOrder', {
-      ...adminOnly,
-      unauthorizedResolver: () => null,
-      nullable: true,
-      description: 'Admin only: the earlier order this selection asks an additional payment for. Null for others.',
-    }),
-    locked: t.exposeBoolean('locked', { description: 'True for a copy claimed from a link issued with lockItems.' }),
-    ignoreShipping: t.exposeBoolean('ignoreShipping', { description: 'Shipping is zero (set by the link a copy was claimed from).' }),
-    ignoreTax: t.exposeBoolean('ignoreTax', { description: 'Tax is zero (set by the link a copy was claimed from).' }),
-  }),
-});
+}));
 
 builder.queryField('selection', (t) =>
   t.prismaField({
