@@ -29,6 +29,19 @@ export interface BreakerOptions {
   connectMs?: number;
 }
 
+/** Resolves once the first connection is ready or closed, or after `connectMs`. */
+function firstConnection(redis: Redis, connectMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done).off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, connectMs);
+    redis.once('ready', done).once('close', done);
+  });
+}
+
 export async function redisBreaker(redisUrl: string, options: BreakerOptions): Promise<RedisBreaker> {
   const { name, log, commandTimeoutMs = 500, probeMs = 1_000, connectMs = 1_000 } = options;
   const { Redis } = await import('ioredis');
@@ -60,17 +73,9 @@ export async function redisBreaker(redisUrl: string, options: BreakerOptions): P
   redis.on('ready', close);
   redis.on('close', () => trip('connection closed'));
 
-  // The first connection: a start with Redis up uses it from its first request; one that is
-  // refused, or takes longer than connectMs, starts with the circuit open.
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      redis.off('ready', done).off('close', done);
-      resolve();
-    };
-    const timer = setTimeout(done, connectMs);
-    redis.once('ready', done).once('close', done);
-  });
+  // A start with Redis up uses it from its first request; one whose first connection is refused,
+  // or takes longer than connectMs, starts with the circuit open.
+  await firstConnection(redis, connectMs);
   starting = false;
   if (open) {
     open = false;

@@ -104,6 +104,27 @@ function codesOf(result: ExecutionResult, mutation: boolean, into: Set<string>) 
   }
 }
 
+function newEntry(request: Request, startedAt: number): RequestEntry {
+  return {
+    requestId: requestIdFrom(request.headers.get('x-request-id')),
+    startedAt,
+    operationName: null,
+    operationType: null,
+    caller: null,
+    errorCodes: new Set(),
+    causes: [],
+  };
+}
+
+/** A request's line, at the level its answer calls for. */
+function writeLine(logger: Logger, entry: RequestEntry, status: number, durationMs: number): void {
+  const { requestId, operationName, operationType, caller } = entry;
+  const line = { requestId, operationName, operationType, caller, durationMs: Math.round(durationMs * 10) / 10, status, errorCodes: [...entry.errorCodes] };
+  if (entry.causes.length > 0) logger.error({ ...line, err: entry.causes[0], unexpectedErrors: entry.causes.length }, 'request failed unexpectedly');
+  else if (line.errorCodes.length > 0 || status >= 400) logger.warn(line, 'request answered with errors');
+  else logger.info(line, 'request answered');
+}
+
 /**
  * One log line per request to the GraphQL endpoint, when it is answered: requestId,
  * operationName, operationType, caller kind, durationMs, status and errorCodes. info when all
@@ -126,15 +147,7 @@ export function useRequestLog(logger: Logger, { now = () => performance.now() }:
     },
     onRequest({ request, url }) {
       if (url.pathname !== endpoint) return;
-      entries.set(request, {
-        requestId: requestIdFrom(request.headers.get('x-request-id')),
-        startedAt: now(),
-        operationName: null,
-        operationType: null,
-        caller: null,
-        errorCodes: new Set(),
-        causes: [],
-      });
+      entries.set(request, newEntry(request, now()));
     },
     onParams({ request, params }) {
       const entry = entries.get(request);
@@ -171,18 +184,7 @@ export function useRequestLog(logger: Logger, { now = () => performance.now() }:
       if (!entry) return;
       entries.delete(request);
       response.headers.set('x-request-id', entry.requestId);
-      const line = {
-        requestId: entry.requestId,
-        operationName: entry.operationName,
-        operationType: entry.operationType,
-        caller: entry.caller,
-        durationMs: Math.round((now() - entry.startedAt) * 10) / 10,
-        status: response.status,
-        errorCodes: [...entry.errorCodes],
-      };
-      if (entry.causes.length > 0) logger.error({ ...line, err: entry.causes[0], unexpectedErrors: entry.causes.length }, 'request failed unexpectedly');
-      else if (line.errorCodes.length > 0 || response.status >= 400) logger.warn(line, 'request answered with errors');
-      else logger.info(line, 'request answered');
+      writeLine(logger, entry, response.status, now() - entry.startedAt);
     },
   };
 }

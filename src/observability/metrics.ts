@@ -59,9 +59,11 @@ function processMetrics(registry: Registry): void {
   collectDefaultMetrics({ register: registry, prefix: 'linkcart_' });
 }
 
-export function createMetrics(options: MetricsOptions = {}): AppMetrics {
-  const registry = new Registry();
-
+/**
+ * The labels of an operation's metrics: its name (at most MAX_OPERATION_NAMES distinct ones;
+ * others are 'other') and its type.
+ */
+function operationLabeller(): (params: FillLabelsFnParams) => { operationName: string; operationType: string } {
   const names = new Set<string>();
   const operationName = (name: string | undefined): string => {
     if (!name) return 'Anonymous';
@@ -71,12 +73,17 @@ export function createMetrics(options: MetricsOptions = {}): AppMetrics {
     names.add(name);
     return name;
   };
-  const operationLabels = (params: FillLabelsFnParams) => ({
+  return (params: FillLabelsFnParams) => ({
     operationName: operationName(params.operationName),
     operationType: params.operationType ?? 'unknown',
   });
 
-  const plugin = usePrometheus({
+}
+
+/** The GraphQL metrics of yoga's Prometheus plugin that this server keeps. */
+function graphqlMetrics(registry: Registry) {
+  const operationLabels = operationLabeller();
+  return usePrometheus({
     registry,
     // Served by metricsHandler, which can refuse: the plugin's own endpoint is public.
     endpoint: false,
@@ -128,6 +135,10 @@ export function createMetrics(options: MetricsOptions = {}): AppMetrics {
     },
   });
 
+}
+
+/** The counters the resolvers and the HTTP guard increase. */
+function counters(registry: Registry) {
   const registers = [registry];
   const claims = new Counter({
     name: 'linkcart_claims_total',
@@ -149,6 +160,12 @@ export function createMetrics(options: MetricsOptions = {}): AppMetrics {
     registers,
   });
 
+  return { claims, claimsRateLimited, orders, linksConsumed, httpRejected };
+}
+
+/** The gauges read at each scrape, for what the options can tell. */
+function gauges(registry: Registry, options: MetricsOptions): void {
+  const registers = [registry];
   const { poolStats, outboxLag, redisUp, inFlight } = options;
   if (poolStats) {
     new Gauge({
@@ -204,7 +221,14 @@ export function createMetrics(options: MetricsOptions = {}): AppMetrics {
     });
   }
 
-  return { registry, plugin, claims, claimsRateLimited, orders, linksConsumed, httpRejected };
+}
+
+export function createMetrics(options: MetricsOptions = {}): AppMetrics {
+  const registry = new Registry();
+  const plugin = graphqlMetrics(registry);
+  const counted = counters(registry);
+  gauges(registry, options);
+  return { registry, plugin, ...counted };
 }
 
 /**
