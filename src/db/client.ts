@@ -1,6 +1,7 @@
 // The Prisma client on its driver adapter: embedded PGlite by default, PostgreSQL (pg) when
 // DATABASE_URL is set. One database per process; services import `db()` from here.
 import { setTimeout as pause } from 'node:timers/promises';
+import type { Pool } from 'pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { POOL_DEFAULTS } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
@@ -77,102 +78,122 @@ export function openedDatabase(): Database | undefined {
   return current;
 }
 
-export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (current) throw new Error('A database is already open in this process');
-  const log = options.log ?? (() => {});
-  let factory: SqlMigrationAwareDriverAdapterFactory;
-  let closeDriver: () => Promise<void>;
-  let kind: Database['kind'];
+/** An open driver: what the Prisma client and the migrations run on. */
+interface Driver {
+  kind: Database['kind'];
+  factory: SqlMigrationAwareDriverAdapterFactory;
   /** A session of its own for the migrations (their advisory lock and transactions). */
-  let migrationSession: () => Promise<SqlSession & { release(): void }>;
-  let poolStats: () => PoolStats | null = () => null;
-  if (options.databaseUrl) {
-    kind = 'postgresql';
-    // Loaded only here: a start on the embedded database does not spend time loading pg.
-    const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
-    // keepAlive: a connection whose server vanished without a word is found out by the OS
-    // (after 10 s of silence, then the OS's own probes); a statement that runs on for longer
-    // than STATEMENT_TIMEOUT_MS is ended by the server, so no request holds its place for ever.
-    const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
-      max: options.poolSize ?? POOL_DEFAULTS.size,
-      connectionTimeoutMillis: options.poolTimeoutMs ?? POOL_DEFAULTS.timeoutMs,
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-      statement_timeout: STATEMENT_TIMEOUT_MS,
-    });
-    poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
-    // Without these listeners a database restart would kill the process (DESIGN.md §5);
-    // the pool drops the broken client and opens a new one on the next query. The pool's own
-    // listener covers idle clients, and the adapter's a transaction's client once it has it;
-    // this one is on every client for its whole life, so no hand-over leaves one without.
-    pool.on('error', (error) => log(`database connection lost: ${error.message}`));
-    pool.on('connect', (client) => client.on('error', (error) => log(`database connection lost while in use: ${error.message}`)));
-    factory = new PrismaPg(pool, {
-      onConnectionError: (error) => log(`database connection error: ${error.message}`),
-    });
-    closeDriver = () => pool.end();
-    migrationSession = async () => {
-      const client = await pool.connect();
-      // A checked-out client reports a lost connection on itself, not on the pool.
-      const onError = (error: Error) => log(`database connection lost while migrating: ${error.message}`);
-      client.on('error', onError);
-      // A migration may build an index on a large table: no statement timeout here.
-      await client.query('SET statement_timeout = 0');
-      return {
-        query: (sql, params) => client.query(sql, params),
-        exec: async (script) => {
-          await client.query(script);
-        },
-        release: () => {
-          client.off('error', onError);
-          client.release();
-        },
-      };
-    };
-  } else {
-    kind = 'pglite';
-    const embedded = options.embedded ?? (await openEmbedded(options.dataDir));
-    if (embedded.fromTemplate && !options.dataDir.startsWith('memory://')) log(`created the embedded database in ${options.dataDir}`);
-    factory = embedded.factory;
-    closeDriver = () => embedded.close();
-    migrationSession = async () => ({ ...embedded.session, release: () => {} });
-  }
+  migrationSession(): Promise<SqlSession & { release(): void }>;
+  poolStats(): PoolStats | null;
+  close(): Promise<void>;
+}
 
+/** A session of its own on a pooled client for the migrations, with no statement timeout. */
+async function pooledMigrationSession(pool: Pool, log: (message: string) => void): Promise<SqlSession & { release(): void }> {
+  const client = await pool.connect();
+  // A checked-out client reports a lost connection on itself, not on the pool.
+  const onError = (error: Error) => log(`database connection lost while migrating: ${error.message}`);
+  client.on('error', onError);
+  // A migration may build an index on a large table: no statement timeout here.
+  await client.query('SET statement_timeout = 0');
+  return {
+    query: (sql, params) => client.query(sql, params),
+    exec: async (script) => {
+      await client.query(script);
+    },
+    release: () => {
+      client.off('error', onError);
+      client.release();
+    },
+  };
+}
+
+async function openPostgres(options: DatabaseOptions & { databaseUrl: string }, log: (message: string) => void): Promise<Driver> {
+  // Loaded only here: a start on the embedded database does not spend time loading pg.
+  const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
+  // keepAlive: a connection whose server vanished without a word is found out by the OS
+  // (after 10 s of silence, then the OS's own probes); a statement that runs on for longer
+  // than STATEMENT_TIMEOUT_MS is ended by the server, so no request holds its place for ever.
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolSize ?? POOL_DEFAULTS.size,
+    connectionTimeoutMillis: options.poolTimeoutMs ?? POOL_DEFAULTS.timeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+  });
+  // Without these listeners a database restart would kill the process (DESIGN.md §5);
+  // the pool drops the broken client and opens a new one on the next query. The pool's own
+  // listener covers idle clients, and the adapter's a transaction's client once it has it;
+  // this one is on every client for its whole life, so no hand-over leaves one without.
+  pool.on('error', (error) => log(`database connection lost: ${error.message}`));
+  pool.on('connect', (client) => client.on('error', (error) => log(`database connection lost while in use: ${error.message}`)));
+  return {
+    kind: 'postgresql',
+    factory: new PrismaPg(pool, { onConnectionError: (error) => log(`database connection error: ${error.message}`) }),
+    migrationSession: () => pooledMigrationSession(pool, log),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(options: DatabaseOptions, log: (message: string) => void): Promise<Driver> {
+  const embedded = options.embedded ?? (await openEmbedded(options.dataDir));
+  if (embedded.fromTemplate && !options.dataDir.startsWith('memory://')) log(`created the embedded database in ${options.dataDir}`);
+  return {
+    kind: 'pglite',
+    factory: embedded.factory,
+    migrationSession: async () => ({ ...embedded.session, release: () => {} }),
+    poolStats: () => null,
+    close: () => embedded.close(),
+  };
+}
+
+/** Applies the migrations not applied yet; closes the driver if that fails. */
+async function migrateOrClose(driver: Driver, log: (message: string) => void): Promise<void> {
   try {
-    const session = await migrationSession();
+    const session = await driver.migrationSession();
     try {
-      const applied = await migrate(session, factory, log);
+      const applied = await migrate(session, driver.factory, log);
       if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
     } finally {
       session.release();
     }
   } catch (error) {
-    await closeDriver();
+    await driver.close();
     throw error;
   }
+}
 
+/** The Prisma client on the driver, counting the statements it sends when asked to. */
+function prismaOn(factory: SqlMigrationAwareDriverAdapterFactory, countQueries: boolean | undefined): { prisma: PrismaClient; queryCount(): number } {
+  if (!countQueries) return { prisma: new PrismaClient({ adapter: factory }), queryCount: () => 0 };
   let queries = 0;
-  const prisma = options.countQueries
-    ? (() => {
-        const client = new PrismaClient({ adapter: factory, log: [{ emit: 'event', level: 'query' }] });
-        client.$on('query', () => queries++);
-        return client as unknown as PrismaClient;
-      })()
-    : new PrismaClient({ adapter: factory });
+  const client = new PrismaClient({ adapter: factory, log: [{ emit: 'event', level: 'query' }] });
+  client.$on('query', () => queries++);
+  return { prisma: client as unknown as PrismaClient, queryCount: () => queries };
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (current) throw new Error('A database is already open in this process');
+  const log = options.log ?? (() => {});
+  const databaseUrl = options.databaseUrl;
+  const driver = databaseUrl ? await openPostgres({ ...options, databaseUrl }, log) : await openPglite(options, log);
+  await migrateOrClose(driver, log);
+  const { prisma, queryCount } = prismaOn(driver.factory, options.countQueries);
   const database: Database = {
     prisma,
-    factory,
-    kind,
-    queryCount: () => queries,
-    poolStats,
+    factory: driver.factory,
+    kind: driver.kind,
+    queryCount,
+    poolStats: () => driver.poolStats(),
     async ping() {
       await prisma.$queryRaw`SELECT 1`;
     },
     async close() {
       if (current === database) current = undefined;
       await prisma.$disconnect();
-      await closeDriver();
+      await driver.close();
     },
   };
   current = database;
