@@ -93,8 +93,8 @@ export async function importCatalog(input: ImportCatalogInput): Promise<ImportCa
       name: checkText(p.name, at('products', i, 'name')),
       variants: p.variants.map((v, j) => {
         const path = (...rest: (string | number)[]) => at('products', i, 'variants', j, ...rest);
-        checkListSize(v.prices, path('prices'), 100);
-        checkListSize(v.stock, path('stock'), 100);
+        checkListSize(v.prices, path('prices'), LIMITS.variantEntries);
+        checkListSize(v.stock, path('stock'), LIMITS.variantEntries);
         const prices = (v.prices ?? []).map((price, k) => ({
           pricelistCode: checkCode(price.pricelistCode, path('prices', k, 'pricelistCode')),
           amount: price.amount,
@@ -112,7 +112,7 @@ export async function importCatalog(input: ImportCatalogInput): Promise<ImportCa
   });
   checkUnique(products, (p) => p.code, at('products'), 'code');
   const allVariants = products.flatMap((p) => p.variants);
-  checkListSize(allVariants, at('products'), LIMITS.importList * 5);
+  checkListSize(allVariants, at('products'), LIMITS.importVariants);
   const skuSeen = new Set<string>();
   for (const v of allVariants) {
     if (skuSeen.has(v.sku)) throw new ValidationFailed(`SKU "${v.sku}" appears twice`, v.path('sku'));
