@@ -15,6 +15,8 @@
 // - overload: 300 connections read the 50-item selection from a server of its own, twice, while
 //   /healthz and placeOrder are timed beside them and the server's RSS is sampled; rps, p50 and
 //   p99 are those of the 2xx answers, the 503s (back-pressure) are counted apart.
+// - import-catalog: 10,000 new variants with prices and stock through importCatalog, in
+//   requests of the most variants one import takes; rps: variants per second.
 // queriesPerOp: the SQL statements one operation of the scenario sends, counted by an app in
 // this process on the same database (the servers under load count nothing).
 //
@@ -36,6 +38,7 @@ import WebSocket from 'ws';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
+import { LIMITS } from '../src/services/validate.js';
 
 const root = resolve(import.meta.dirname, '..');
 const serverUrl = process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -76,6 +79,8 @@ interface Scenario {
   floorRatio?: number | null;
   /** outbox-throughput: waiting-on-the-outbox-lock samples over samples of backends in a transaction. */
   lockWaitShare?: number | null;
+  /** import-catalog: seconds from the first request sent to the last one answered. */
+  seconds?: number;
 }
 
 const log = (message: string) => console.error(`[bench] ${message}`);
@@ -1083,6 +1088,61 @@ async function overload(databaseUrl: string): Promise<Scenario> {
   }
 }
 
+/** Variants imported by import-catalog, and per request: the most one import takes (services/validate.ts LIMITS.importVariants). */
+const IMPORT_VARIANTS = 10_000;
+const IMPORT_PER_REQUEST = LIMITS.importVariants;
+
+const IMPORT_CATALOG = 'mutation ImportCatalog($input: ImportCatalogInput!) { importCatalog(input: $input) { __typename ... on Error { message } } }';
+
+/**
+ * Request `index` of import-catalog: IMPORT_PER_REQUEST new variants, each with a price and a
+ * stock level, in products of LIMITS.variantsPerProduct; the first request also creates the
+ * warehouse and the pricelist the others refer to.
+ */
+function importRequest(index: number): string {
+  const perProduct = LIMITS.variantsPerProduct;
+  const products = Array.from({ length: IMPORT_PER_REQUEST / perProduct }, (_, p) => {
+    const code = `IMP-${index}-${p}`;
+    const variants = Array.from({ length: perProduct }, (_, v) => ({
+      sku: `${code}-${v}`,
+      name: `Variant ${v} of ${code}`,
+      prices: [{ pricelistCode: 'IMP-P', amount: `${(v % 90) + 10}.95` }],
+      stock: [{ warehouseCode: 'IMP-W', quantity: 100 + v }],
+    }));
+    return { code, name: `Product ${code}`, variants };
+  });
+  const input = index === 0
+    ? { warehouses: [{ code: 'IMP-W', name: 'Import warehouse' }], pricelists: [{ code: 'IMP-P', name: 'Import prices', currency: 'SEK' }], products }
+    : { products };
+  return JSON.stringify({ query: IMPORT_CATALOG, variables: { input } });
+}
+
+/**
+ * IMPORT_VARIANTS new variants with prices and stock through importCatalog, in requests of
+ * IMPORT_PER_REQUEST sent one after another (each one transaction). rps: variants imported per
+ * second; p50/p99: of the requests; queriesPerOp: the statements of the first request sent
+ * again (an update of the same rows: the same statements).
+ */
+async function importCatalogScenario(port: number, counter: StatementCounter): Promise<Scenario> {
+  const bodies = Array.from({ length: IMPORT_VARIANTS / IMPORT_PER_REQUEST }, (_, i) => importRequest(i));
+  log(`import-catalog: ${bodies.length} requests of ${IMPORT_PER_REQUEST} variants, ${bodies.map((b) => Buffer.byteLength(b)).join(' and ')} bytes`);
+  const latencies: number[] = [];
+  const started = performance.now();
+  for (const body of bodies) {
+    const begun = performance.now();
+    const { importCatalog } = (await postJson(port, body, admin())) as { importCatalog: { __typename: string; message?: string } };
+    if (importCatalog.__typename !== 'ImportCatalogSuccess') throw new Error(`import-catalog: ${importCatalog.__typename} ${importCatalog.message ?? ''}`);
+    latencies.push(performance.now() - begun);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  log(`import-catalog: ${IMPORT_VARIANTS} variants in ${seconds.toFixed(2)} s (requests ${latencies.map((ms) => Math.round(ms)).join(', ')} ms)`);
+  latencies.sort((a, b) => a - b);
+  return {
+    ...scenario('import-catalog', { rps: Math.round(IMPORT_VARIANTS / seconds), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) }, null, await counter.count(bodies[0]!, admin())),
+    seconds: Number(seconds.toFixed(2)),
+  };
+}
+
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 log(`PostgreSQL ${serverUrl.replace(/\/\/([^:@/]*):[^@]*@/, '//$1:***@')}, Redis ${redisUrl}`);
 const scenarios = await withDatabase(async (url) => {
@@ -1104,6 +1164,7 @@ const scenarios = await withDatabase(async (url) => {
         ['outbox-throughput', () => outboxThroughput(portA, portB, url)],
         ['deep-json-neighbour', () => deepJsonNeighbour(portA)],
         ['overload', () => overload(url)],
+        ['import-catalog', () => importCatalogScenario(portA, counter)],
       ] as const) {
         if (only && !only.includes(name)) continue;
         log(`${name}…`);

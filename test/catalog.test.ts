@@ -289,6 +289,37 @@ describe('importCatalog upserts by code and SKU', () => {
     expect(tax?.rate.toString()).toBe('10');
   });
 
+  it('writes any number of entries with the same statements', async () => {
+    const countries = ['AT', 'BE', 'CZ', 'HU', 'PL', 'PT', 'RO', 'SK'];
+    // n of each list, referring to each other and to stored rows (W1, SEK, market SE).
+    const entries = (prefix: string, n: number): ImportCatalogInput => {
+      const each = <T>(make: (code: string, i: number) => T) => Array.from({ length: n }, (_, i) => make(`${prefix}-${i}`, i));
+      return {
+        warehouses: each((code) => ({ code, name: 'W' })),
+        pricelists: each((code) => ({ code, name: 'P', currency: 'EUR' })),
+        markets: each((code) => ({ code, name: 'M', countries: ['DE', 'AT'], warehouseCodes: [code, 'W1'] })),
+        products: each((code) => product(code, [1, 2, 3].map((v) => ({
+          sku: `${code}-${v}`, name: 'V',
+          prices: [{ pricelistCode: code, amount: '1.00' }, { pricelistCode: 'SEK', amount: '2.00' }],
+          stock: [{ warehouseCode: code, quantity: v }, { warehouseCode: 'W1', quantity: v }],
+        })))),
+        shipping: each((code) => [
+          { marketCode: code, pricelistCode: code, countryCode: 'DE', amount: '3.00' },
+          { marketCode: 'SE', pricelistCode: code, countryCode: 'DK', amount: '4.00' },
+        ]).flat(),
+        taxRules: each((_code, i) => ({ countryCode: countries[i]!, rate: '20' })),
+      };
+    };
+    const statements = async (input: ImportCatalogInput) => {
+      const before = t.database.queryCount();
+      expect((await runImportCodes(input)).__typename).toBe('ImportCatalogSuccess');
+      return t.database.queryCount() - before;
+    };
+    const one = await statements(entries('STMT-ONE', 1));
+    expect(await statements(entries('STMT-MANY', countries.length))).toBe(one);
+    expect(await stockOf('STMT-MANY-7-3', 'W1')).toBe(3);
+  });
+
   it('updates on a second import with changed names instead of duplicating', async () => {
     const input = (suffix: string): ImportCatalogInput => ({
       warehouses: [{ code: 'UPD-W', name: `Warehouse ${suffix}` }],

@@ -42,7 +42,7 @@ export const TRANSACTION = {
   change: { maxWait: 5_000, timeout: 15_000 },
   /** placeOrder: it may queue for a connection behind the other buyers of a drop. */
   order: { maxWait: 10_000, timeout: 20_000 },
-  /** importCatalog: thousands of rows, one statement each. */
+  /** importCatalog: up to 5,000 variants with prices and stock, a statement or two per table; about a second here, the timeout is for a loaded database. */
   import: { maxWait: 10_000, timeout: 60_000 },
 } as const;
 

@@ -14,6 +14,10 @@ export const LIMITS = {
   stockQuantity: 1_000_000_000,
   /** Entries in one list of an importCatalog input. */
   importList: 1_000,
+  /** Variants in one importCatalog input, all its products together. */
+  importVariants: 5_000,
+  /** Prices, and stock levels, of one variant in an importCatalog input. */
+  variantEntries: 100,
   /** Variants of one product, however many imports added them. */
   variantsPerProduct: 200,
   marketCountries: 250,
