@@ -23,7 +23,7 @@ import { memoryRateLimiter, redisRateLimiter } from './auth/rate-limit.js';
 import type { Clock, RateLimiter } from './auth/rate-limit.js';
 import { createEventBus } from './events/bus.js';
 import { REQUEST_LIMITS, costErrors, limitPlugins, nestsDeeperThan } from './limits.js';
-import { closeEventStream, openEventStream } from './events/stream.js';
+import { LinkEventStream } from './events/stream.js';
 import type { Context } from './schema/builder.js';
 import { schema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
@@ -196,7 +196,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const claimLimiter: RateLimiter & { redisUp?(): boolean } = config.redisUrl
     ? await redisRateLimiter(config.redisUrl, config.claimRateLimit, log, { now })
     : memoryRateLimiter(config.claimRateLimit, { now });
-  const stream = openEventStream(bus, log, config.eventPollMs);
+  const stream = new LinkEventStream(bus, log, config.eventPollMs);
   const metrics = createMetrics({
     poolStats: () => database?.poolStats() ?? null,
     inFlight: () => requests.inFlight,
@@ -226,6 +226,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         claimLimiter,
         loaders: createLoaders(),
         metrics,
+        events: stream,
       };
     },
     // A database that does not answer is "retry in a moment" (503, SERVICE_UNAVAILABLE), not a bug.
@@ -409,7 +410,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           sockets.close(() => resolve());
         });
         // Ends subscriptions (server-sent events too), then their requests.
-        await closeEventStream(stream);
+        await stream.close();
         await requests.streamsEnded(STREAMS_END_MS);
         await yoga.dispose();
         server.closeAllConnections();

@@ -13,6 +13,7 @@ import { PAGE } from '../answer-size.js';
 import type { Caller } from '../auth/caller.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import type { AppMetrics } from '../observability/metrics.js';
+import type { LinkEvents } from '../events/stream.js';
 import { db } from '../db/client.js';
 import { Forbidden } from '../services/errors.js';
 import { LIMITS } from '../services/validate.js';
@@ -33,6 +34,8 @@ export interface Context {
   loaders: Loaders;
   /** The app's counters of claims, orders and consumed links. */
   metrics: AppMetrics;
+  /** The app's link events: mutations announce what they committed, the subscription reads them. */
+  events: LinkEvents;
 }
 
 export const builder = new SchemaBuilder<{
