@@ -25,7 +25,7 @@ import { createEventBus } from './events/bus.js';
 import { REQUEST_LIMITS, costErrors, limitPlugins, nestsDeeperThan } from './limits.js';
 import { LinkEventStream } from './events/stream.js';
 import type { Context } from './schema/builder.js';
-import { schema } from './schema/index.js';
+import { buildSchema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
 import { isPageRequest, pageHandler } from './pages.js';
 import { createLogger, messageLog, requestIdFrom, useRequestLog } from './observability/log.js';
@@ -205,7 +205,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   const yoga = createYoga<ServerContext, Context>({
-    schema,
+    schema: buildSchema({ production: config.production }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     graphiql: config.production ? false : { title: 'Linkcart', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_QUERY },

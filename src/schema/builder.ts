@@ -21,6 +21,9 @@ import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import type { Loaders } from './loaders.js';
 
+/** Marks a schema (its extensions) whose prisma fields do not warn of a `query` they left unused: production's. */
+export const QUIET_UNUSED_QUERY = 'quietUnusedQuery';
+
 export interface Context {
   caller: Caller;
   /** The X-Session-Token the caller sent, when it resolved to a session. */
@@ -74,7 +77,11 @@ export const builder = new SchemaBuilder<{
     dmmf: getDatamodel(),
     exposeDescriptions: false,
     filterConnectionTotalCount: true,
-    onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
+    // Whether to warn is the schema's (schema/index.ts buildSchema), not the process's: the
+    // builder is shared by every app in the process, and reads no environment.
+    onUnusedQuery: (info) => {
+      if (!info.schema.extensions[QUIET_UNUSED_QUERY]) console.warn(`Prisma query was unused in resolver for ${info.parentType.name}.${info.fieldName}`);
+    },
     maxConnectionSize: PAGE.max,
     defaultConnectionSize: PAGE.default,
   },
