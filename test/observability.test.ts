@@ -17,6 +17,7 @@ import { createLogger, messageLog, requestIdFrom, useRequestLog } from '../src/o
 import { countClaim, createMetrics, metricsHandler } from '../src/observability/metrics.js';
 import type { AppMetrics, MetricsOptions } from '../src/observability/metrics.js';
 import type { Database } from '../src/db/client.js';
+import type { LinkEvents } from '../src/events/stream.js';
 import type { Context } from '../src/schema/builder.js';
 import { schema } from '../src/schema/index.js';
 import { createLoaders } from '../src/schema/loaders.js';
@@ -59,6 +60,14 @@ interface TestYogaOptions {
   now?: () => number;
 }
 
+/** Nothing in this file subscribes: the mutations announce their events to nobody. */
+const events: LinkEvents = {
+  announce() {},
+  subscribe() {
+    throw new Error('no subscriptions in this file');
+  },
+};
+
 /** The real schema behind yoga, with the context app.ts builds: callers from the two headers. */
 function testYoga({ logger, metrics, claimLimiter = memoryRateLimiter(100), now }: TestYogaOptions) {
   const callers = createCallerResolver(ADMIN_KEY);
@@ -77,6 +86,7 @@ function testYoga({ logger, metrics, claimLimiter = memoryRateLimiter(100), now 
         claimLimiter,
         loaders: createLoaders(),
         metrics,
+        events,
       };
     },
     plugins: [useRequestLog(logger, { now }), metrics.plugin],
@@ -409,15 +419,15 @@ describe('placeOrder says what it did, for the counters', () => {
     const first = await claimant();
     const second = await claimant();
 
-    const placed = await placeOrder(first.caller, { selectionId: first.selectionId, idempotencyKey: 'first' });
+    const placed = await placeOrder(events, first.caller, { selectionId: first.selectionId, idempotencyKey: 'first' });
     expect(placed).toMatchObject({ replayed: false, linkConsumed: true });
-    expect(await placeOrder(first.caller, { selectionId: first.selectionId, idempotencyKey: 'first' })).toEqual({
+    expect(await placeOrder(events, first.caller, { selectionId: first.selectionId, idempotencyKey: 'first' })).toEqual({
       orderId: placed.orderId,
       replayed: true,
       linkConsumed: false,
     });
     // An earlier claimant may still buy: an order, but the link was consumed already.
-    expect(await placeOrder(second.caller, { selectionId: second.selectionId, idempotencyKey: 'second' })).toMatchObject({
+    expect(await placeOrder(events, second.caller, { selectionId: second.selectionId, idempotencyKey: 'second' })).toMatchObject({
       replayed: false,
       linkConsumed: false,
     });

@@ -4,7 +4,6 @@ import { db } from '../db/client.js';
 import type { Tx } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { LinkEventType } from '../generated/prisma/enums.js';
-import { announceLinkEvents } from './stream.js';
 import { v7 as uuidv7 } from 'uuid';
 
 export interface LinkEventInput {
@@ -44,12 +43,19 @@ export interface RecordEvents {
   within(events: LinkEventInput[], when: Prisma.Sql): Prisma.Sql;
 }
 
+/** Tells the subscribers that link events were committed: the app's event stream. */
+export interface LinkEventAnnouncer {
+  /** Never throws. */
+  announce(): void;
+}
+
 /**
  * Runs a transaction whose work may record link events (with `record`), and announces them
- * only after it committed: a rolled-back change announces nothing, and an announcement never
- * carries a transaction.
+ * through `events` only after it committed: a rolled-back change announces nothing, and an
+ * announcement never carries a transaction.
  */
 export async function transactionWithEvents<T>(
+  events: LinkEventAnnouncer,
   work: (tx: Tx, record: RecordEvents) => Promise<T>,
   options: { maxWait: number; timeout: number },
 ): Promise<T> {
@@ -70,6 +76,6 @@ export async function transactionWithEvents<T>(
     );
     return work(tx, record);
   }, options);
-  if (recorded) announceLinkEvents();
+  if (recorded) events.announce();
   return result;
 }

@@ -8,6 +8,7 @@ import { db } from '../db/client.js';
 import type { LinkEvent } from '../generated/prisma/client.js';
 import type { LinkEventType } from '../generated/prisma/enums.js';
 import type { EventBus } from './bus.js';
+import type { LinkEventAnnouncer } from './outbox.js';
 
 export interface LinkEventFilter {
   linkId?: string | null;
@@ -24,7 +25,13 @@ interface Subscriber {
 
 const PAGE = 500;
 
-export class LinkEventStream {
+/** The app's link events as its schema uses them: announced by mutations, read by the subscription. */
+export interface LinkEvents extends LinkEventAnnouncer {
+  subscribe(filter: LinkEventFilter): AsyncIterable<LinkEvent>;
+}
+
+/** One per app (buildApp), never per process: two apps in one process follow the outbox apart. */
+export class LinkEventStream implements LinkEvents {
   private readonly subscribers = new Set<Subscriber>();
   /** The last sequence delivered; null while nobody listens. */
   private last: bigint | null = null;
@@ -143,27 +150,4 @@ function deliver(subscriber: Subscriber, event: LinkEvent): void {
   } catch {
     subscriber.stop();
   }
-}
-
-let current: LinkEventStream | undefined;
-
-export function openEventStream(bus: EventBus, log: (message: string) => void, pollMs: number): LinkEventStream {
-  current = new LinkEventStream(bus, log, pollMs);
-  return current;
-}
-
-/** This process's stream, for the subscription resolver. */
-export function linkEventStream(): LinkEventStream {
-  if (!current) throw new Error('The link event stream is not open');
-  return current;
-}
-
-/** Announces committed events, when a stream is open (scripts have none). */
-export function announceLinkEvents(): void {
-  current?.announce();
-}
-
-export async function closeEventStream(stream: LinkEventStream): Promise<void> {
-  if (current === stream) current = undefined;
-  await stream.close();
 }

@@ -13,12 +13,16 @@ import { PAGE } from '../answer-size.js';
 import type { Caller } from '../auth/caller.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import type { AppMetrics } from '../observability/metrics.js';
+import type { LinkEvents } from '../events/stream.js';
 import { db } from '../db/client.js';
 import { Forbidden } from '../services/errors.js';
 import { LIMITS } from '../services/validate.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import type { Loaders } from './loaders.js';
+
+/** Marks a schema (its extensions) whose prisma fields do not warn of a `query` they left unused: production's. */
+export const QUIET_UNUSED_QUERY = 'quietUnusedQuery';
 
 export interface Context {
   caller: Caller;
@@ -33,6 +37,8 @@ export interface Context {
   loaders: Loaders;
   /** The app's counters of claims, orders and consumed links. */
   metrics: AppMetrics;
+  /** The app's link events: mutations announce what they committed, the subscription reads them. */
+  events: LinkEvents;
 }
 
 export const builder = new SchemaBuilder<{
@@ -71,7 +77,11 @@ export const builder = new SchemaBuilder<{
     dmmf: getDatamodel(),
     exposeDescriptions: false,
     filterConnectionTotalCount: true,
-    onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
+    // Whether to warn is the schema's (schema/index.ts buildSchema), not the process's: the
+    // builder is shared by every app in the process, and reads no environment.
+    onUnusedQuery: (info) => {
+      if (!info.schema.extensions[QUIET_UNUSED_QUERY]) console.warn(`Prisma query was unused in resolver for ${info.parentType.name}.${info.fieldName}`);
+    },
     maxConnectionSize: PAGE.max,
     defaultConnectionSize: PAGE.default,
   },

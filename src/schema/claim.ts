@@ -53,6 +53,6 @@ builder.mutationField('claimSelection', (t) =>
     errors: resultErrors('ClaimSelection', [LinkUnavailable, RateLimited, ValidationFailed]),
     args: { input: t.arg({ type: ClaimSelectionInput, description: 'The hash pair.' }) },
     resolve: (_root, { input }, ctx) =>
-      countClaim(ctx.metrics, claimSelectionLimited(ctx.claimLimiter, ctx.clientAddress, () => claimSelection(ctx.caller, input, ctx.sessionToken))),
+      countClaim(ctx.metrics, claimSelectionLimited(ctx.claimLimiter, ctx.clientAddress, () => claimSelection(ctx.events, ctx.caller, input, ctx.sessionToken))),
   }),
 );

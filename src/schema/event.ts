@@ -4,7 +4,6 @@ import { db } from '../db/client.js';
 import { LinkEventType as LinkEventTypeValues } from '../generated/prisma/enums.js';
 import { isUuid } from '../services/validate.js';
 import { adminOnly, builder, noRow } from './builder.js';
-import { linkEventStream } from '../events/stream.js';
 
 export const LinkEventType = builder.enumType(LinkEventTypeValues, {
   name: 'LinkEventType',
@@ -94,8 +93,8 @@ builder.subscriptionField('linkEvents', (t) =>
         description: 'Replay the stored events after this sequence first, then go on live: a dashboard that reconnects loses nothing.',
       }),
     },
-    subscribe: (_root, args) =>
-      linkEventStream().subscribe({ linkId: args.linkId, types: args.types, after: parseSequence(args.after) }),
+    subscribe: (_root, args, ctx) =>
+      ctx.events.subscribe({ linkId: args.linkId, types: args.types, after: parseSequence(args.after) }),
     resolve: (event) => event,
   }),
 );

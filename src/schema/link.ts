@@ -147,7 +147,7 @@ builder.mutationFields((t) => ({
     description: 'Admin. Issues a one-time link to the selection; an ACTIVE link of the same selection is revoked.',
     errors: resultErrors('IssueShareableLink', [ValidationFailed, NotFound, Forbidden, SelectionStateFailed, ShippingUnavailable]),
     args: { input: t.arg({ type: IssueShareableLinkInput, description: 'The selection and the link options.' }) },
-    resolve: (_root, { input }, ctx) => issueShareableLink(input, ctx.publicUrl),
+    resolve: (_root, { input }, ctx) => issueShareableLink(ctx.events, input, ctx.publicUrl),
   }),
   revokeShareableLink: t.field({
     ...adminOnly,
@@ -155,6 +155,6 @@ builder.mutationFields((t) => ({
     description: 'Admin. Revokes an ACTIVE link: new claims get LINK_REVOKED.',
     errors: resultErrors('RevokeShareableLink', [NotFound, Forbidden, LinkUnavailable]),
     args: { input: t.arg({ type: RevokeShareableLinkInput, description: 'The link.' }) },
-    resolve: (_root, { input }) => revokeShareableLink(input),
+    resolve: (_root, { input }, ctx) => revokeShareableLink(ctx.events, input),
   }),
 }));

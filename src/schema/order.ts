@@ -182,7 +182,7 @@ builder.mutationField('placeOrder', (t) =>
     ]),
     args: { input: t.arg({ type: PlaceOrderInput, description: 'The selection and an idempotency key.' }) },
     resolve: async (_root, { input }, ctx) => {
-      const placed = await placeOrder(ctx.caller, input);
+      const placed = await placeOrder(ctx.events, ctx.caller, input);
       if (!placed.replayed) ctx.metrics.orders.inc();
       if (placed.linkConsumed) ctx.metrics.linksConsumed.inc();
       return placed;

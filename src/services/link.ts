@@ -9,7 +9,7 @@ import type { Tx } from '../db/client.js';
 import { lockLink, lockSelection, shareLinkByHash1 } from '../db/locks.js';
 import type { LinkState } from '../db/locks.js';
 import { transactionWithEvents } from '../events/outbox.js';
-import type { LinkEventInput, RecordEvents } from '../events/outbox.js';
+import type { LinkEventAnnouncer, LinkEventInput, RecordEvents } from '../events/outbox.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { ShareableLinkStatus } from '../generated/prisma/enums.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
@@ -65,13 +65,13 @@ function linkUrl(template: string | undefined, publicUrl: string, hash1: string,
  * (the link is re-sent). Refused for an empty selection (SELECTION_EMPTY) or one whose country
  * cannot be shipped to (SHIPPING_UNAVAILABLE): caught now, not at the customer's checkout.
  */
-export async function issueShareableLink(input: IssueShareableLinkInput, publicUrl: string): Promise<IssuedLink> {
+export async function issueShareableLink(events: LinkEventAnnouncer, input: IssueShareableLinkInput, publicUrl: string): Promise<IssuedLink> {
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
     throw new ValidationFailed('expiresAt must be in the future', ['input', 'expiresAt']);
   }
   if (input.maxOrders != null) checkQuantity(input.maxOrders, ['input', 'maxOrders'], 1, LIMITS.linkOrders);
   if (!isUuid(input.selectionId)) throw new NotFound('No such selection');
-  return transactionWithEvents(async (tx, record) => {
+  return transactionWithEvents(events, async (tx, record) => {
     const selection = await lockSelection(tx, input.selectionId);
     if (!selection) throw new NotFound('No such selection');
     if (selection.sessionId !== null) {
@@ -116,9 +116,9 @@ export async function revokeActiveLinksOf(tx: Tx, selectionId: string): Promise<
 }
 
 /** Revokes an ACTIVE link: later claims get LINK_REVOKED; copies already claimed stay. */
-export async function revokeShareableLink(input: { linkId: string }): Promise<{ linkId: string }> {
+export async function revokeShareableLink(events: LinkEventAnnouncer, input: { linkId: string }): Promise<{ linkId: string }> {
   if (!isUuid(input.linkId)) throw new NotFound('No such link');
-  return transactionWithEvents(async (tx, record) => {
+  return transactionWithEvents(events, async (tx, record) => {
     const link = await lockLink(tx, input.linkId);
     if (!link) throw new NotFound('No such link');
     const unavailable = unavailableReason(link);
@@ -215,23 +215,24 @@ export async function claimSelectionLimited<T>(limiter: RateLimiter, clientAddre
  * wholly before it (a copy) or after it (LINK_USED).
  */
 export async function claimSelection(
+  events: LinkEventAnnouncer,
   caller: Caller,
   input: { hash1: string; hash2: string },
   sessionToken: string | null,
 ): Promise<ClaimResult> {
   try {
-    return await claimOnce(caller, input, sessionToken);
+    return await claimOnce(events, caller, input, sessionToken);
   } catch (error) {
     // The same session claimed the same link twice at once: the second finds the first's claim.
-    if (caller.kind === 'session' && isUniqueViolation(error)) return claimOnce(caller, input, sessionToken);
+    if (caller.kind === 'session' && isUniqueViolation(error)) return claimOnce(events, caller, input, sessionToken);
     throw error;
   }
 }
 
-async function claimOnce(caller: Caller, input: { hash1: string; hash2: string }, sessionToken: string | null): Promise<ClaimResult> {
+async function claimOnce(events: LinkEventAnnouncer, caller: Caller, input: { hash1: string; hash2: string }, sessionToken: string | null): Promise<ClaimResult> {
   const wellFormed = HASH_PATTERN.test(input.hash1) && HASH_PATTERN.test(input.hash2);
   const offered = digest(wellFormed ? input.hash2 : '');
-  return transactionWithEvents(async (tx, record) => {
+  return transactionWithEvents(events, async (tx, record) => {
     // A malformed pair is looked up too (as a hash1 no link has), so that every kind of
     // LINK_NOT_FOUND does the same work and takes about the same time.
     const link = await shareLinkByHash1(tx, wellFormed ? input.hash1 : '');

@@ -7,7 +7,7 @@ import type { Tx } from '../db/client.js';
 import { LOCKED_STOCK_LEVELS, lockLinkToSettle, lockSelectionToOrder } from '../db/locks.js';
 import type { SelectionToOrder } from '../db/locks.js';
 import { transactionWithEvents } from '../events/outbox.js';
-import type { LinkEventInput, RecordEvents } from '../events/outbox.js';
+import type { LinkEventAnnouncer, LinkEventInput, RecordEvents } from '../events/outbox.js';
 import { Prisma } from '../generated/prisma/client.js';
 import {
   IdempotencyConflict, NotFound, OutOfStock, SelectionStateFailed, ShippingUnavailable, ValidationFailed,
@@ -81,13 +81,13 @@ function idempotencyScope(caller: Exclude<Caller, { kind: 'anonymous' }>): strin
  * order (its selection, then stock, then its links) never take these in the reverse order, so
  * none of them deadlock. A failure rolls everything back.
  */
-export async function placeOrder(caller: Caller, input: PlaceOrderInput): Promise<PlacedOrder> {
+export async function placeOrder(events: LinkEventAnnouncer, caller: Caller, input: PlaceOrderInput): Promise<PlacedOrder> {
   const idempotencyKey = checkKey(input.idempotencyKey);
   const where = visibleSelection(caller, input.selectionId);
   if (!where || caller.kind === 'anonymous') throw new NotFound('No such selection');
   const key: ScopedKey = { scope: idempotencyScope(caller), key: idempotencyKey };
   try {
-    return await transactionWithEvents((tx, record) => placeLocked(tx, record, where.id!, where.sessionId as string | undefined, key), TRANSACTION.order);
+    return await transactionWithEvents(events, (tx, record) => placeLocked(tx, record, where.id!, where.sessionId as string | undefined, key), TRANSACTION.order);
   } catch (error) {
     // Two first attempts with one caller's key raced for different selections: the loser sees the key.
     if (isUniqueViolation(error)) {
