@@ -215,7 +215,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // /metrics on the main port answers admins only; with METRICS_PORT, it has a port of its own.
   const operations = config.metricsPort === undefined ? undefined : operationsServer(yoga, metrics);
   const { server, logRefused } = guardedServer({ yoga, requests, metrics, logger, callers, started, metricsHere: !operations });
-  const sockets = attachSockets(server, yoga, { callers, started, requests, log });
+  const sockets = attachSockets(server, yoga, { callers, started, requests, log, production: config.production });
   const owned = () => (options.database ? undefined : database);
 
   let stopping: Promise<void> | undefined;

@@ -122,10 +122,12 @@ export interface SocketOptions {
   started: () => boolean;
   requests: Requests;
   log: (message: string) => void;
+  /** config.production: graphql-ws then closes a socket it fails on with no details (it would read NODE_ENV itself). */
+  production: boolean;
 }
 
 /** Takes graphql-ws sockets on `server` at yoga's endpoint; `close` ends them all with 1001 (going away). */
-export function attachSockets(server: Server, yoga: YogaServerInstance<ServerContext, Context>, { callers, started, requests, log }: SocketOptions) {
+export function attachSockets(server: Server, yoga: YogaServerInstance<ServerContext, Context>, { callers, started, requests, log, production }: SocketOptions) {
   const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: REQUEST_LIMITS.socketMessageBytes });
   sockets.on('connection', refuseDeepMessages);
   const graphqlWs = useServer(
@@ -134,6 +136,7 @@ export function attachSockets(server: Server, yoga: YogaServerInstance<ServerCon
       execute: (args) => (args.rootValue as RootValue).execute(args) as never,
       subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
       onSubscribe: operationThrough(yoga, log),
+      isProd: production,
     },
     sockets,
   );
