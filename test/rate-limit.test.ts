@@ -213,12 +213,19 @@ afterAll(async () => {
 
 const LIMIT = 3;
 
+/**
+ * The apps' clock: frozen, so an in-process count never reaches the end of its window however
+ * slow the machine, and the wait it answers is always the whole window.
+ */
+const FROZEN = Date.parse('2030-01-01T00:00:00.000Z');
+const frozenClock = { now: () => FROZEN };
+
 // ---------------------------------------------------------------- through the API, in-process counts
 
 describe('claim rate limit through the API (TRUST_PROXY on, counts in this process)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ CLAIM_RATE_LIMIT: String(LIMIT), TRUST_PROXY: 'true' });
+    t = await startTestApp({ CLAIM_RATE_LIMIT: String(LIMIT), TRUST_PROXY: 'true' }, frozenClock);
     await seedCatalog(t);
   });
   afterAll(async () => {
@@ -234,7 +241,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
     for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claimOn(t.app, unknownHash1(), wrongHash2(), address));
 
     const before = await claimWrites();
-    expectRateLimited(await claim(link, link.hash2, address));
+    expect(expectRateLimited(await claim(link, link.hash2, address))).toBe(WINDOW_SECONDS);
     expect(await claimWrites()).toEqual(before);
     expect(await db().claim.count({ where: { linkId: link.linkId } })).toBe(0);
     expect((await db().shareableLink.findUniqueOrThrow({ where: { id: link.linkId } })).status).toBe('ACTIVE');
@@ -299,7 +306,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
     }
 
     const expired = await newLink(t);
-    await db().shareableLink.update({ where: { id: expired.linkId }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    await db().shareableLink.update({ where: { id: expired.linkId }, data: { expiresAt: new Date('2020-01-01T00:00:00.000Z') } });
     const expiredFrom = newAddress();
     for (let i = 0; i < LIMIT * 2; i++) {
       expect(await claim(expired, expired.hash2, expiredFrom)).toMatchObject({ __typename: 'LinkUnavailableError', code: 'LINK_EXPIRED' });
@@ -352,7 +359,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
   });
 
   it('keeps the counts in this process without REDIS_URL: a second instance does not share them', async () => {
-    const second = await buildApp(config({ CLAIM_RATE_LIMIT: String(LIMIT), TRUST_PROXY: 'true' }), { database: t.database });
+    const second = await buildApp(config({ CLAIM_RATE_LIMIT: String(LIMIT), TRUST_PROXY: 'true' }), { database: t.database, ...frozenClock });
     try {
       const link = await newLink(t);
       const address = newAddress();
@@ -366,11 +373,10 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
 
   it('with REDIS_URL unreachable, falls back to counting in this process: still limited, no errors', async () => {
     const log: string[] = [];
-    const frozen = Date.now();
     const second = await buildApp(config({ CLAIM_RATE_LIMIT: String(LIMIT), TRUST_PROXY: 'true', REDIS_URL: 'redis://127.0.0.1:1' }), {
       database: t.database,
       log: (message) => log.push(message),
-      now: () => frozen,
+      ...frozenClock,
     });
     try {
       const link = await newLink(t);
@@ -394,7 +400,7 @@ describe('claim rate limit with TRUST_PROXY off', () => {
   let t: TestApp;
   let url: string;
   beforeAll(async () => {
-    t = await startTestApp({ CLAIM_RATE_LIMIT: String(LIMIT) });
+    t = await startTestApp({ CLAIM_RATE_LIMIT: String(LIMIT) }, frozenClock);
     url = await t.app.start();
     await seedCatalog(t);
   });
@@ -491,9 +497,9 @@ describe.runIf(process.env.REDIS_URL)('claim rate limit through Redis (REDIS_URL
 
     const before = await claimWrites();
     const retryAfter = expectRateLimited(await claimOn(second, link.hash1, link.hash2, address));
-    // Redis's TTL, read after `ttl` was (it counts down in real time).
+    // Redis's TTL, counting down in real time: between the reads before and after the claim.
     expect(retryAfter).toBeLessThanOrEqual(ttl);
-    expect(retryAfter).toBeGreaterThan(ttl - 30);
+    expect(retryAfter).toBeGreaterThanOrEqual(await redis.ttl(`${PREFIX}claim:address:${clientKey(address)}`));
     expectRateLimited(await claimOn(t.app, link.hash1, link.hash2, address));
     expect(await claimWrites()).toEqual(before);
     expectClaimed(await claimOn(second, link.hash1, link.hash2, newAddress()));
@@ -670,16 +676,6 @@ describe('memoryRateLimiter', () => {
 
 // ---------------------------------------------------------------- redisRateLimiter
 
-/**
- * Redis counts a key's TTL down in real time, so what is read back is the window less the time
- * the test took to get there: `expectNear(wait, 60)` checks that wait is the 60-second window
- * (not extended, not another window) with room for a slow, loaded machine.
- */
-function expectNear(seconds: number, window: number) {
-  expect(seconds).toBeLessThanOrEqual(window);
-  expect(seconds).toBeGreaterThan(window - 30);
-}
-
 describe.runIf(process.env.REDIS_URL)('redisRateLimiter', () => {
   const redisUrl = process.env.REDIS_URL!;
   const PREFIX = REDIS_PREFIX;
@@ -725,23 +721,46 @@ describe.runIf(process.env.REDIS_URL)('redisRateLimiter', () => {
     return { limiter: created, messages };
   }
 
+  let references = 0;
+  /** A key that expires in `seconds`: its TTL counts down beside the limiter's keys. */
+  async function reference(seconds: number): Promise<string> {
+    const name = key(`reference-${(references += 1)}`);
+    await redis.set(PREFIX + name, '0', 'EX', seconds);
+    return name;
+  }
+
+  /**
+   * Redis counts TTLs down in real time. Instead of allowing for the time a test takes, a window
+   * that opened after key `earlier` and before key `later` got the same TTL has no more left
+   * than `later` (read first) and no less than `earlier` (read last).
+   */
+  async function expectWithin(read: () => Promise<number>, earlier: string, later: string) {
+    const most = await redis.ttl(PREFIX + later);
+    const seconds = await read();
+    const least = await redis.ttl(PREFIX + earlier);
+    expect(seconds).toBeLessThanOrEqual(most);
+    expect(seconds).toBeGreaterThanOrEqual(least);
+  }
+
   it('shares counts between two instances on the same Redis: failures on one block on the other', async () => {
     const { limiter: a, messages } = await connectedLimiter(3);
     const { limiter: b } = await connectedLimiter(3);
     const k = key('shared');
+    const earlier = await reference(60);
     await a.fail([k]);
+    const later = await reference(60);
     await b.fail([k]);
     expect(await a.retryAfter([k])).toBe(0);
     expect(await b.retryAfter([k])).toBe(0);
     expect(await redis.get(PREFIX + k)).toBe('2');
     await a.fail([k]);
     expect(await redis.get(PREFIX + k)).toBe('3');
-    expectNear(await b.retryAfter([k]), 60);
-    expectNear(await a.retryAfter([k]), 60);
+    await expectWithin(() => b.retryAfter([k]), earlier, later);
+    await expectWithin(() => a.retryAfter([k]), earlier, later);
     expect(await b.retryAfter([key('other')])).toBe(0);
     // A third instance, started later, sees the same count.
     const { limiter: c } = await connectedLimiter(3);
-    expectNear(await c.retryAfter([k]), 60);
+    await expectWithin(() => c.retryAfter([k]), earlier, later);
     expect(messages).toEqual([]);
   });
 
@@ -750,6 +769,7 @@ describe.runIf(process.env.REDIS_URL)('redisRateLimiter', () => {
     // failure it counts at once must reach the other instances.
     const locked = key('fresh-instance');
     await redis.set(PREFIX + locked, '5', 'EX', 60);
+    const most = await redis.ttl(PREFIX + locked);
     const log = vi.fn<(message: string) => void>();
     const fresh = await limiter(3, log);
     const wait = await fresh.retryAfter([locked]);
@@ -757,7 +777,9 @@ describe.runIf(process.env.REDIS_URL)('redisRateLimiter', () => {
     const next = await limiter(3, log);
     await next.fail([counted]);
     expect(log.mock.calls).toEqual([]);
-    expectNear(wait, 60);
+    // Redis's TTL of the key, between the reads before and after.
+    expect(wait).toBeLessThanOrEqual(most);
+    expect(wait).toBeGreaterThanOrEqual(await redis.ttl(PREFIX + locked));
     expect(await redis.get(PREFIX + counted)).toBe('1');
   });
 
@@ -765,15 +787,15 @@ describe.runIf(process.env.REDIS_URL)('redisRateLimiter', () => {
     const { limiter: a, messages } = await connectedLimiter(3);
     const k = key('ttl');
     await redis.set(PREFIX + k, '5', 'EX', 420);
-    expectNear(await a.retryAfter([k]), 420);
+    await expectWithin(() => a.retryAfter([k]), k, k);
     await redis.expire(PREFIX + k, 200);
-    expectNear(await a.retryAfter([k]), 200);
+    await expectWithin(() => a.retryAfter([k]), k, k);
     // The largest wait of the keys over the limit; a key under the limit adds none.
     const longer = key('ttl-longer');
     const under = key('ttl-under');
     await redis.set(PREFIX + longer, '3', 'EX', 600);
     await redis.set(PREFIX + under, '2', 'EX', 800);
-    expectNear(await a.retryAfter([k, longer, under]), 600);
+    await expectWithin(() => a.retryAfter([k, longer, under]), longer, longer);
     expect(await a.retryAfter([under])).toBe(0);
     // A count without a TTL waits a whole window rather than forever or not at all.
     const noTtl = key('no-ttl');
@@ -785,15 +807,19 @@ describe.runIf(process.env.REDIS_URL)('redisRateLimiter', () => {
   it('starts the window at the first failure: later failures do not extend the TTL', async () => {
     const { limiter: a, messages } = await connectedLimiter(3, 60);
     const k = key('fixed');
+    const earlier = await reference(60);
     await a.fail([k]);
-    expectNear(await redis.ttl(PREFIX + k), 60);
+    const later = await reference(60);
+    await expectWithin(() => redis.ttl(PREFIX + k), earlier, later);
     // A TTL no failure would set: later failures neither reset it to the window nor extend it.
+    const beforeExpire = await reference(200);
     await redis.expire(PREFIX + k, 200);
+    const afterExpire = await reference(200);
     await a.fail([k]);
     await a.fail([k]);
     expect(await redis.get(PREFIX + k)).toBe('3');
-    expectNear(await redis.ttl(PREFIX + k), 200);
-    expectNear(await a.retryAfter([k]), 200);
+    await expectWithin(() => redis.ttl(PREFIX + k), beforeExpire, afterExpire);
+    await expectWithin(() => a.retryAfter([k]), beforeExpire, afterExpire);
     // Once the key is gone (the window is over), the attempts are accepted again.
     await redis.del(PREFIX + k);
     expect(await a.retryAfter([k])).toBe(0);
