@@ -13,7 +13,8 @@ import { SCREENSHOTS, hasBrowser, launchBrowser, people, servePages } from './he
 import type { PageSuite, People } from './helpers/browser.js';
 import { ADMIN_KEY, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, Checkout, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Checkout, IssueLink } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
 
 const AdminTestClaim = graphql(`

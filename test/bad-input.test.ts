@@ -154,9 +154,10 @@ beforeAll(async () => {
   f.jpySel = await createSelection(t, { marketCode: 'JP', pricelistCode: 'JPY', countryCode: 'JP' });
   f.otherSel = await createSelection(t, { countryCode: 'NO', customerEmail: 'other@example.com' });
   f.otherItem = await add(f.otherSel, 'MUG', 1);
-  f.sessionSel = await createSelection(t);
-  f.sessionItem = await add(f.sessionSel, 'TEE-S', 1);
-  f.token = await handToSession(f.sessionSel);
+  const sessionOriginal = await createSelection(t);
+  await add(sessionOriginal, 'TEE-S', 1);
+  const held = await handToSession(t, sessionOriginal);
+  [f.sessionSel, f.sessionItem, f.token] = [held.selectionId, held.itemIds[0]!, held.token];
   const stat = await t.admin(BadSetStatic, { input: { name: 'payment_link', content: 'https://store.example/selection/%basket%/%hash%' } });
   if (stat.setStatic.__typename !== 'SetStaticSuccess') throw new Error(JSON.stringify(stat.setStatic));
   initial = await databaseState();

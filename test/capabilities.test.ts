@@ -11,7 +11,8 @@ import type { CapCopyFragment, PlaceOrderBlocker } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, ImportCatalog } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -3,7 +3,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
-import { ADMIN_KEY, asAdmin, asSession, startTestApp } from './helpers/app.js';
+import { ADMIN_KEY, asAdmin, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { countsOf, createSelection, databaseState, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
@@ -994,7 +994,7 @@ describe('admin catalog reads', () => {
 describe('only admins may use the catalog', () => {
   const callers: [string, () => Promise<Record<string, string>>][] = [
     ['anonymous', async () => ({})],
-    ['a storefront session', async () => asSession(await handToSession(await createSelection(t)))],
+    ['a storefront session', async () => (await handToSession(t, await createSelection(t))).headers],
   ];
 
   it.each(callers)('%s gets ForbiddenError from importCatalog and setStock, writing nothing', async (_name, headers) => {

@@ -10,7 +10,8 @@ import { db } from '../src/db/client.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { GraphQLResponse, TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, ImportCatalog, IssueLink } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {

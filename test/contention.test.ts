@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, createTestDatabase, is } from './helpers/app.js';
-import { AddItem, CreateSelection, ImportCatalog, IssueLink, standardCatalog } from './helpers/fixtures.js';
+import { AddItem, CreateSelection, ImportCatalog, IssueLink } from './helpers/documents.js';
+import { standardCatalog } from './helpers/fixtures.js';
 import { startInstance } from './helpers/services.js';
 import type { Instance } from './helpers/services.js';
 

@@ -7,7 +7,8 @@ import { db } from '../src/db/client.js';
 import { localMigrations } from '../src/db/migrate.js';
 import { asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, Checkout, IssueLink, createSelection, databaseState, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Checkout, IssueLink } from './helpers/documents.js';
+import { createSelection, databaseState, seedCatalog } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
 
 const Claim = graphql(`

@@ -9,7 +9,8 @@ import { graphql } from './gql/index.js';
 import type { LinkEventType } from './gql/graphql.js';
 import { ADMIN_KEY, asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, IssueLink, createSelection, rowCounts, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, ImportCatalog, IssueLink } from './helpers/documents.js';
+import { createSelection, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 let url: string;

@@ -10,7 +10,8 @@ import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { LINK_EVENTS, subscribeWs } from './helpers/events.js';
-import { AddItem, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, IssueLink } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 import { startInstance, startPrivateRedis } from './helpers/services.js';
 import type { Instance, PrivateRedis } from './helpers/services.js';
 

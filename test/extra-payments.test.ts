@@ -10,7 +10,8 @@ import type { ExtraLineFragment } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, createSelection, databaseState, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, ImportCatalog } from './helpers/documents.js';
+import { createSelection, databaseState, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {

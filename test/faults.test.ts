@@ -18,7 +18,8 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession } from './helpers/app.js';
-import { AddItem, Checkout, CreateSelection, ImportCatalog, IssueLink, standardCatalog } from './helpers/fixtures.js';
+import { AddItem, Checkout, CreateSelection, ImportCatalog, IssueLink } from './helpers/documents.js';
+import { standardCatalog } from './helpers/fixtures.js';
 import { freePort, startInstance, startPrivatePostgres, startPrivateRedis } from './helpers/services.js';
 import type { Instance, PrivatePostgres, PrivateRedis } from './helpers/services.js';
 

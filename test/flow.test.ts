@@ -4,7 +4,8 @@ import { db } from '../src/db/client.js';
 import { graphql } from './gql/index.js';
 import { asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, IssueLink } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 const Claim = graphql(`
   mutation FlowClaim($input: ClaimSelectionInput!) {

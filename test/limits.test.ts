@@ -14,7 +14,8 @@ import { CSRF_HEADER, REQUEST_LIMITS } from '../src/limits.js';
 import { graphql } from './gql/index.js';
 import { ADMIN_KEY, asAdmin, is, startTestApp } from './helpers/app.js';
 import type { GraphQLResponse, TestApp } from './helpers/app.js';
-import { AddItem, IssueLink, createSelection, rowCounts, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, IssueLink } from './helpers/documents.js';
+import { createSelection, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 // ---------------------------------------------------------------- documents
 

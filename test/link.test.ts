@@ -7,7 +7,8 @@ import { graphql } from './gql/index.js';
 import type { LinkEventType, ShareableLinkStatus } from './gql/graphql.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, Checkout, createSelection, handToSession, ImportCatalog, rowCounts, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Checkout, ImportCatalog } from './helpers/documents.js';
+import { createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 const PUBLIC_URL = 'https://api.linkcart.test';
 
@@ -410,8 +411,7 @@ describe('issueShareableLink', () => {
   });
 
   it('refuses to share a claimed copy (ValidationError)', async () => {
-    const selectionId = await adminSelection([{ sku: 'MUG', quantity: 1 }]);
-    await handToSession(selectionId);
+    const { selectionId } = await handToSession(t, await adminSelection([{ sku: 'MUG', quantity: 1 }]));
     const result = await issueResult(selectionId);
     expect(result).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', path: ['input', 'selectionId'] });
     expect(await db().shareableLink.count({ where: { selectionId } })).toBe(0);

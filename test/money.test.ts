@@ -11,7 +11,8 @@ import type { TotalsInput } from '../src/services/money.js';
 import { graphql } from './gql/index.js';
 import { startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { ImportCatalog, createSelection, rowCounts, seedCatalog } from './helpers/fixtures.js';
+import { ImportCatalog } from './helpers/documents.js';
+import { createSelection, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 const PATH = ['input', 'unitPrice'];
 

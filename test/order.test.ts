@@ -8,7 +8,8 @@ import type { OrderFieldsFragment } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, IssueLink, createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, ImportCatalog, IssueLink } from './helpers/documents.js';
+import { createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -181,13 +182,12 @@ async function adminCart(
   return selectionId;
 }
 
-/** A selection held by a new storefront session (see handToSession). */
+/** A claimed copy of such a selection, held by a new storefront session (see handToSession). */
 async function sessionCart(
   lines: Line[],
   options: { customerEmail?: string | null; countryCode?: string; marketCode?: string } = {},
 ): Promise<{ selectionId: string; headers: Headers }> {
-  const selectionId = await adminCart(lines, options);
-  return { selectionId, headers: asSession(await handToSession(selectionId)) };
+  return handToSession(t, await adminCart(lines, options));
 }
 
 async function issue(selectionId: string, options: { ignoreShipping?: boolean; ignoreTax?: boolean } = {}) {
@@ -448,8 +448,8 @@ describe('the order', () => {
   }
 
   it('snapshots lines in selection order and totals exactly as the selection showed them', async () => {
-    const plainCart = await snapshotCart();
-    const plain = await placeAndCompare(plainCart, asSession(await handToSession(plainCart)));
+    const plainCart = await handToSession(t, await snapshotCart());
+    const plain = await placeAndCompare(plainCart.selectionId, plainCart.headers);
     expect(plain.items.map((i) => [i.quantity, i.unitPrice.amount, i.lineTotal.amount])).toEqual([
       [2, '149.00', '298.00'],
       [1, '99.00', '99.00'],
@@ -819,7 +819,7 @@ describe('orders and customers for the dashboard', () => {
     expect((await t.admin(AdminCustomers, { search: `nobody-${tag}` })).customers.edges).toEqual([]);
     const tooLong = await t.request(AdminCustomers, { search: 'x'.repeat(101) }, asAdmin);
     expect(tooLong.errors?.[0]).toMatchObject({ message: 'search is at most 100 characters', extensions: { code: 'BAD_USER_INPUT' } });
-    const session = asSession(await handToSession(await adminCart([])));
+    const { headers: session } = await handToSession(t, await adminCart([]));
     expect((await t.request(AdminCustomers, {}, session)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });

@@ -27,7 +27,8 @@ import { graphql } from './gql/index.js';
 import type { RateClaimMutation } from './gql/graphql.js';
 import { ADMIN_KEY, asSession, is, startTestApp } from './helpers/app.js';
 import type { GraphQLResponse, TestApp } from './helpers/app.js';
-import { AddItem, Checkout, createSelection, IssueLink, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Checkout, IssueLink } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 // ---------------------------------------------------------------- documents
 
