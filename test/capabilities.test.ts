@@ -11,7 +11,7 @@ import type { CapCopyFragment, PlaceOrderBlocker } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog } from './helpers/documents.js';
+import { AddItem, Claim, ImportCatalog } from './helpers/documents.js';
 import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
@@ -63,16 +63,6 @@ const CapIssue = graphql(`
       __typename
       ... on Error { code message }
       ... on IssueShareableLinkSuccess { hash2 link { hash1 } }
-    }
-  }
-`);
-
-const CapClaim = graphql(`
-  mutation CapClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on ClaimSelectionSuccess { sessionToken selection { id items { id } } }
     }
   }
 `);
@@ -262,7 +252,7 @@ async function prepare(cell: Cell): Promise<Copies> {
   const { hash2, link: { hash1 } } = is(issued.issueShareableLink, 'IssueShareableLinkSuccess');
 
   const claim = async (): Promise<Copy> => {
-    const claimed = is((await t.data(CapClaim, { input: { hash1, hash2 } }, {})).claimSelection, 'ClaimSelectionSuccess');
+    const claimed = is((await t.data(Claim, { input: { hash1, hash2 } }, {})).claimSelection, 'ClaimSelectionSuccess');
     return { id: claimed.selection.id, itemId: claimed.selection.items[0]?.id, headers: asSession(claimed.sessionToken) };
   };
   const place = (copy: Copy) => succeed(t.data(CapPlace, { input: { selectionId: copy.id, idempotencyKey: randomUUID() } }, copy.headers));

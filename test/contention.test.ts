@@ -11,16 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, createTestDatabase, is } from './helpers/app.js';
-import { AddItem, CreateSelection, ImportCatalog, IssueLink } from './helpers/documents.js';
+import { AddItem, Claim, CreateSelection, ImportCatalog, IssueLink } from './helpers/documents.js';
 import { standardCatalog } from './helpers/fixtures.js';
 import { startInstance } from './helpers/services.js';
 import type { Instance } from './helpers/services.js';
-
-const ContentionClaim = graphql(`
-  mutation ContentionClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) { __typename ... on Error { code } ... on ClaimSelectionSuccess { sessionToken selection { id } } }
-  }
-`);
 
 const ContentionSetCustomer = graphql(`
   mutation ContentionSetCustomer($input: SetCustomerInput!) { setCustomer(input: $input) { __typename ... on Error { code } } }
@@ -105,7 +99,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two hundred claimants of one link
       const batch = Array.from({ length: Math.min(SETUP_BATCH, CLAIMANTS - start) }, async (_, offset): Promise<Claimant> => {
         const n = start + offset;
         const via = instances[n % 2]!;
-        const claimed = is((await dataOf(via, ContentionClaim, { input: link }, {})).claimSelection, 'ClaimSelectionSuccess');
+        const claimed = is((await dataOf(via, Claim, { input: link }, {})).claimSelection, 'ClaimSelectionSuccess');
         const headers = asSession(claimed.sessionToken);
         const input = { selectionId: claimed.selection.id, email: `contender-${n}@example.com` };
         is((await dataOf(via, ContentionSetCustomer, { input }, headers)).setCustomer, 'SetCustomerSuccess');

@@ -9,7 +9,7 @@ import { graphql } from './gql/index.js';
 import type { LinkEventType } from './gql/graphql.js';
 import { ADMIN_KEY, asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, IssueLink } from './helpers/documents.js';
+import { AddItem, Claim, ImportCatalog, IssueLink } from './helpers/documents.js';
 import { createSelection, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
@@ -66,16 +66,6 @@ const Totals = graphql(`
       status
       items { unitPrice { amount } lineTotal { amount } }
       totals { subtotal { amount } shipping { amount } tax { amount } grandTotal { amount } }
-    }
-  }
-`);
-
-const Claim = graphql(`
-  mutation EdgeClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on ClaimSelectionSuccess { sessionToken claim { id } selection { id } }
     }
   }
 `);

@@ -10,16 +10,10 @@ import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { LINK_EVENTS, subscribeWs } from './helpers/events.js';
-import { AddItem, IssueLink } from './helpers/documents.js';
+import { AddItem, Claim, IssueLink } from './helpers/documents.js';
 import { createSelection, seedCatalog } from './helpers/fixtures.js';
 import { startInstance, startPrivateRedis } from './helpers/services.js';
 import type { Instance, PrivateRedis } from './helpers/services.js';
-
-const Claim = graphql(`
-  mutation EventsClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) { __typename ... on ClaimSelectionSuccess { sessionToken claim { id } selection { id } } }
-  }
-`);
 
 const Buy = graphql(`
   mutation EventsBuy($selectionId: ID!, $key: String!) {

@@ -8,7 +8,7 @@ import type { OrderFieldsFragment } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, IssueLink } from './helpers/documents.js';
+import { AddItem, Claim, ImportCatalog, IssueLink } from './helpers/documents.js';
 import { createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
@@ -56,16 +56,6 @@ const Place = graphql(`
       ... on OutOfStockError { shortages { sku requested available } }
       ... on ShippingUnavailableError { countryCode }
       ... on PlaceOrderSuccess { order { ...OrderFields } }
-    }
-  }
-`);
-
-const Claim = graphql(`
-  mutation OrderClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ClaimSelectionSuccess { sessionToken claim { id } selection { id } }
     }
   }
 `);

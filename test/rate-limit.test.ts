@@ -24,24 +24,13 @@ import { db } from '../src/db/client.js';
 import { clientKey } from '../src/services/link.js';
 import { createLogger } from '../src/observability/log.js';
 import { graphql } from './gql/index.js';
-import type { RateClaimMutation } from './gql/graphql.js';
+import type { TestClaimMutation } from './gql/graphql.js';
 import { ADMIN_KEY, asSession, is, startTestApp } from './helpers/app.js';
 import type { GraphQLResponse, TestApp } from './helpers/app.js';
-import { AddItem, Checkout, IssueLink } from './helpers/documents.js';
+import { AddItem, Checkout, Claim, IssueLink } from './helpers/documents.js';
 import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 // ---------------------------------------------------------------- documents
-
-const RateClaim = graphql(`
-  mutation RateClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on RateLimitedError { retryAfterSeconds }
-      ... on ClaimSelectionSuccess { sessionToken claim { id } selection { id } }
-    }
-  }
-`);
 
 const RateRevoke = graphql(`
   mutation RateRevoke($input: RevokeShareableLinkInput!) {
@@ -83,7 +72,7 @@ const SecretLinks = graphql(`
 
 // ---------------------------------------------------------------- helpers
 
-type ClaimAnswer = RateClaimMutation['claimSelection'];
+type ClaimAnswer = TestClaimMutation['claimSelection'];
 type Headers = Record<string, string>;
 
 /** Runs a typed document against an app in-process (no socket: the peer address is unknown). */
@@ -98,14 +87,14 @@ async function send<T, V>(app: App, document: TypedDocumentNode<T, V>, variables
 
 /** A claim through `app`, from the client that `x-forwarded-for` names (when given). */
 async function claimOn(app: App, hash1: string, hash2: string, forwardedFor?: string, headers: Headers = {}): Promise<ClaimAnswer> {
-  const response = await send(app, RateClaim, { input: { hash1, hash2 } }, forwardedFor === undefined ? headers : { ...headers, 'x-forwarded-for': forwardedFor });
+  const response = await send(app, Claim, { input: { hash1, hash2 } }, forwardedFor === undefined ? headers : { ...headers, 'x-forwarded-for': forwardedFor });
   expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
   return response.data!.claimSelection;
 }
 
 /** A claim over a real HTTP connection to 127.0.0.1, from the loopback address `localAddress`. */
 function claimOverHttp(baseUrl: string, hash1: string, hash2: string, headers: Headers = {}, localAddress = '127.0.0.1'): Promise<ClaimAnswer> {
-  const body = JSON.stringify({ query: print(RateClaim), variables: { input: { hash1, hash2 } } });
+  const body = JSON.stringify({ query: print(Claim), variables: { input: { hash1, hash2 } } });
   const port = new URL(baseUrl).port;
   return new Promise((resolve, reject) => {
     const request = httpRequest(
@@ -124,7 +113,7 @@ function claimOverHttp(baseUrl: string, hash1: string, hash2: string, headers: H
         response.on('data', (chunk: string) => (text += chunk));
         response.on('end', () => {
           try {
-            const parsed = JSON.parse(text) as GraphQLResponse<RateClaimMutation>;
+            const parsed = JSON.parse(text) as GraphQLResponse<TestClaimMutation>;
             expect(parsed.errors, text).toBeUndefined();
             resolve(parsed.data!.claimSelection);
           } catch (error) {
@@ -973,7 +962,7 @@ describe('secrets through the API', () => {
       expect(response.data ?? null).toBeNull();
     }
     for (const hash2 of ['x', link.hash2.slice(0, -1), `${link.hash2}x`, 'h'.repeat(64), 'h'.repeat(65), '']) {
-      const response = await t.request(RateClaim, { input: { hash1: link.hash1, hash2 } });
+      const response = await t.request(Claim, { input: { hash1: link.hash1, hash2 } });
       expect(response.errors, JSON.stringify(response)).toBeUndefined();
       expect(response.data!.claimSelection.__typename).not.toBe('ClaimSelectionSuccess');
     }
@@ -982,11 +971,11 @@ describe('secrets through the API', () => {
   it('masks an unexpected error: no stack, no SQL, nothing written', async () => {
     const link = await newLink(t);
     const before = await claimWrites();
-    const response = await withBrokenClaimLookup(() => t.request(RateClaim, { input: { hash1: link.hash1, hash2: link.hash2 } }));
+    const response = await withBrokenClaimLookup(() => t.request(Claim, { input: { hash1: link.hash1, hash2: link.hash2 } }));
     expectMasked(response);
     expect(await claimWrites()).toEqual(before);
     // And the link still works afterwards.
-    expectClaimed((await t.data(RateClaim, { input: { hash1: link.hash1, hash2: link.hash2 } }, {})).claimSelection);
+    expectClaimed((await t.data(Claim, { input: { hash1: link.hash1, hash2: link.hash2 } }, {})).claimSelection);
   });
 
   it('never logs an admin key, a session token or a hash2 during a whole flow with errors', async () => {
@@ -1036,7 +1025,7 @@ describe('secrets through the API', () => {
 
       // A masked unexpected error, with every secret in the request.
       const masked = await withBrokenClaimLookup(() =>
-        send(logged, RateClaim, { input: { hash1: second.hash1, hash2: second.hash2 } }, { ...session, ...bearer(storedKey) }),
+        send(logged, Claim, { input: { hash1: second.hash1, hash2: second.hash2 } }, { ...session, ...bearer(storedKey) }),
       );
       expectMasked(masked);
 
