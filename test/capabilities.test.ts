@@ -11,7 +11,7 @@ import type { CapCopyFragment, PlaceOrderBlocker } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, Claim, ImportCatalog } from './helpers/documents.js';
+import { AddItem, Claim, ImportCatalog, IssueLink } from './helpers/documents.js';
 import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
@@ -54,16 +54,6 @@ const CapRead = graphql(`
 const CapAddCustom = graphql(`
   mutation CapAddCustom($input: AddCustomSelectionItemInput!) {
     addCustomSelectionItem(input: $input) { __typename ... on Error { code message } }
-  }
-`);
-
-const CapIssue = graphql(`
-  mutation CapIssue($input: IssueShareableLinkInput!) {
-    issueShareableLink(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on IssueShareableLinkSuccess { hash2 link { hash1 } }
-    }
   }
 `);
 
@@ -248,7 +238,7 @@ async function prepare(cell: Cell): Promise<Copies> {
     const unitPrice = cell.line === 'admin-priced catalog line' ? '7' : undefined;
     is((await t.admin(AddItem, { input: { selectionId, sku: 'CAP', quantity: cell.quantity, unitPrice } })).addSelectionItem, 'AddSelectionItemSuccess');
   }
-  const issued = await t.admin(CapIssue, { input: { selectionId, lockItems: cell.lockItems, maxOrders: cell.maxOrders } });
+  const issued = await t.admin(IssueLink, { input: { selectionId, lockItems: cell.lockItems, maxOrders: cell.maxOrders } });
   const { hash2, link: { hash1 } } = is(issued.issueShareableLink, 'IssueShareableLinkSuccess');
 
   const claim = async (): Promise<Copy> => {

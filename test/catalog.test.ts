@@ -31,23 +31,13 @@ const ImportDoc = graphql(`
 // countries, a product's 200 variants) would take 1,000 entries past the admin's answer size.
 const ImportCodesDoc = graphql(`
   mutation CatalogTestImportCodes($input: ImportCatalogInput!) {
-    importCatalog(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on ImportCatalogSuccess { warehouses { code } pricelists { code } markets { code } products { code } }
-    }
+    importCatalog(input: $input) { __typename ...TestFailure ... on ImportCatalogSuccess { warehouses { code } pricelists { code } markets { code } products { code } } }
   }
 `);
 
 const SetStockDoc = graphql(`
   mutation CatalogTestSetStock($input: SetStockInput!) {
-    setStock(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on SetStockSuccess { sku warehouseCode quantity }
-    }
+    setStock(input: $input) { __typename ...TestFailure ... on SetStockSuccess { sku warehouseCode quantity } }
   }
 `);
 

@@ -354,12 +354,7 @@ const MoneySelection = graphql(`
       ignoreShipping
       ignoreTax
       items { sku quantity unitPrice { amount currency } lineTotal { amount currency } }
-      totals {
-        subtotal { amount currency }
-        shipping { amount currency }
-        tax { amount currency }
-        grandTotal { amount currency }
-      }
+      totals { ...TestTotals }
     }
   }
 `);

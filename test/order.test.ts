@@ -8,7 +8,7 @@ import type { OrderFieldsFragment } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, Claim, ImportCatalog, IssueLink } from './helpers/documents.js';
+import { AddItem, Claim, ImportCatalog, IssueLink, SetCustomer, SetStock } from './helpers/documents.js';
 import { createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
@@ -38,43 +38,13 @@ graphql(`
     createdAt
     customer { email firstName lastName }
     items { sku quantity unitPrice { amount currency } lineTotal { amount currency } }
-    totals {
-      subtotal { amount currency }
-      shipping { amount currency }
-      tax { amount currency }
-      grandTotal { amount currency }
-    }
+    totals { ...TestTotals }
   }
 `);
 
 const Place = graphql(`
   mutation OrderPlace($input: PlaceOrderInput!) {
-    placeOrder(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on OutOfStockError { shortages { sku requested available } }
-      ... on ShippingUnavailableError { countryCode }
-      ... on PlaceOrderSuccess { order { ...OrderFields } }
-    }
-  }
-`);
-
-const SetCustomer = graphql(`
-  mutation OrderSetCustomer($input: SetCustomerInput!) {
-    setCustomer(input: $input) {
-      __typename
-      ... on Error { message code }
-    }
-  }
-`);
-
-const SetStock = graphql(`
-  mutation OrderSetStock($input: SetStockInput!) {
-    setStock(input: $input) {
-      __typename
-      ... on Error { message code }
-    }
+    placeOrder(input: $input) { __typename ...TestFailure ... on OutOfStockError { shortages { sku requested available } } ... on ShippingUnavailableError { countryCode } ... on PlaceOrderSuccess { order { ...OrderFields } } }
   }
 `);
 
@@ -92,12 +62,7 @@ const ReadSelection = graphql(`
       ignoreShipping
       ignoreTax
       items { sku quantity unitPrice { amount currency } lineTotal { amount currency } }
-      totals {
-        subtotal { amount currency }
-        shipping { amount currency }
-        tax { amount currency }
-        grandTotal { amount currency }
-      }
+      totals { ...TestTotals }
     }
   }
 `);

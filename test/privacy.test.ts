@@ -10,7 +10,7 @@ import { schema } from '../src/schema/index.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, IssueLink } from './helpers/documents.js';
+import { AddItem, IssueLink, SetCustomer } from './helpers/documents.js';
 import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
@@ -65,16 +65,6 @@ const SelectionMarket = graphql(`
   }
 `);
 
-const SetCustomer = graphql(`
-  mutation PrivSetCustomer($input: SetCustomerInput!) {
-    setCustomer(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on SetCustomerSuccess { selection { id customer { email firstName lastName } } }
-    }
-  }
-`);
-
 const SelectionCustomer = graphql(`
   query PrivSelectionCustomer($id: ID!) {
     selection(id: $id) { id customer { email firstName lastName } }
@@ -83,11 +73,7 @@ const SelectionCustomer = graphql(`
 
 const Place = graphql(`
   mutation PrivPlace($input: PlaceOrderInput!) {
-    placeOrder(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on PlaceOrderSuccess { order { id customer { email firstName lastName } } }
-    }
+    placeOrder(input: $input) { __typename ...TestFailure ... on PlaceOrderSuccess { order { id customer { email firstName lastName } } } }
   }
 `);
 

@@ -27,30 +27,10 @@ import { graphql } from './gql/index.js';
 import type { TestClaimMutation } from './gql/graphql.js';
 import { ADMIN_KEY, asSession, is, startTestApp } from './helpers/app.js';
 import type { GraphQLResponse, TestApp } from './helpers/app.js';
-import { AddItem, Checkout, Claim, IssueLink } from './helpers/documents.js';
+import { AddItem, Checkout, Claim, CreateSelection, IssueLink, RevokeLink } from './helpers/documents.js';
 import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 // ---------------------------------------------------------------- documents
-
-const RateRevoke = graphql(`
-  mutation RateRevoke($input: RevokeShareableLinkInput!) {
-    revokeShareableLink(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on RevokeShareableLinkSuccess { link { id status } }
-    }
-  }
-`);
-
-const SecretCreateSelection = graphql(`
-  mutation SecretCreateSelection($input: CreateSelectionInput!) {
-    createSelection(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on CreateSelectionSuccess { selection { id } }
-    }
-  }
-`);
 
 const SecretSelection = graphql(`
   query SecretSelection($id: ID!) {
@@ -280,7 +260,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
     const fresh = await newLink(t);
 
     const revoked = await newLink(t);
-    is((await t.admin(RateRevoke, { input: { linkId: revoked.linkId } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
+    is((await t.admin(RevokeLink, { input: { linkId: revoked.linkId } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
     const revokedFrom = newAddress();
     for (let i = 0; i < LIMIT * 2; i++) {
       expect(await claim(revoked, revoked.hash2, revokedFrom)).toMatchObject({ __typename: 'LinkUnavailableError', code: 'LINK_REVOKED' });
@@ -314,7 +294,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
 
   it('but a wrong hash2 for a revoked link is a failure like any other (no oracle)', async () => {
     const revoked = await newLink(t);
-    is((await t.admin(RateRevoke, { input: { linkId: revoked.linkId } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
+    is((await t.admin(RevokeLink, { input: { linkId: revoked.linkId } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
     const address = newAddress();
     for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claim(revoked, wrongHash2(), address));
     const link = await newLink(t);
@@ -941,7 +921,7 @@ describe('secrets through the API', () => {
   }
 
   async function adminLink(key: string) {
-    const created = is((await send(logged, SecretCreateSelection, { input: { marketCode: 'SE', pricelistCode: 'SEK', countryCode: 'SE' } }, bearer(key))).data!.createSelection, 'CreateSelectionSuccess');
+    const created = is((await send(logged, CreateSelection, { input: { marketCode: 'SE', pricelistCode: 'SEK', countryCode: 'SE' } }, bearer(key))).data!.createSelection, 'CreateSelectionSuccess');
     const selectionId = created.selection.id;
     is((await send(logged, AddItem, { input: { selectionId, sku: 'MUG', quantity: 2 } }, bearer(key))).data!.addSelectionItem, 'AddSelectionItemSuccess');
     const issued = is((await send(logged, IssueLink, { input: { selectionId, lockItems: false } }, bearer(key))).data!.issueShareableLink, 'IssueShareableLinkSuccess');

@@ -42,12 +42,7 @@ graphql(`
     pricelist { code currency }
     customer { id email firstName lastName }
     items { ...SelLine }
-    totals {
-      subtotal { amount currency }
-      shipping { amount currency }
-      tax { amount currency }
-      grandTotal { amount currency }
-    }
+    totals { ...TestTotals }
   }
 `);
 
@@ -56,69 +51,37 @@ type Cart = SelCartFragment;
 
 const SelCreate = graphql(`
   mutation SelCreate($input: CreateSelectionInput!) {
-    createSelection(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on ShippingUnavailableError { countryCode }
-      ... on CreateSelectionSuccess { selection { ...SelCart } }
-    }
+    createSelection(input: $input) { __typename ...TestFailure ... on ShippingUnavailableError { countryCode } ... on CreateSelectionSuccess { selection { ...SelCart } } }
   }
 `);
 
 const SelAdd = graphql(`
   mutation SelAdd($input: AddSelectionItemInput!) {
-    addSelectionItem(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on AddSelectionItemSuccess { item { ...SelLine } selection { ...SelCart } }
-    }
+    addSelectionItem(input: $input) { __typename ...TestFailure ... on AddSelectionItemSuccess { item { ...SelLine } selection { ...SelCart } } }
   }
 `);
 
 const SelUpdate = graphql(`
   mutation SelUpdate($input: UpdateSelectionItemInput!) {
-    updateSelectionItem(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on UpdateSelectionItemSuccess { item { ...SelLine } selection { ...SelCart } }
-    }
+    updateSelectionItem(input: $input) { __typename ...TestFailure ... on UpdateSelectionItemSuccess { item { ...SelLine } selection { ...SelCart } } }
   }
 `);
 
 const SelRemove = graphql(`
   mutation SelRemove($input: RemoveSelectionItemInput!) {
-    removeSelectionItem(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on RemoveSelectionItemSuccess { selection { ...SelCart } }
-    }
+    removeSelectionItem(input: $input) { __typename ...TestFailure ... on RemoveSelectionItemSuccess { selection { ...SelCart } } }
   }
 `);
 
 const SelSetCountry = graphql(`
   mutation SelSetCountry($input: SetShippingCountryInput!) {
-    setShippingCountry(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on ShippingUnavailableError { countryCode }
-      ... on SetShippingCountrySuccess { selection { ...SelCart } }
-    }
+    setShippingCountry(input: $input) { __typename ...TestFailure ... on ShippingUnavailableError { countryCode } ... on SetShippingCountrySuccess { selection { ...SelCart } } }
   }
 `);
 
 const SelSetCustomer = graphql(`
   mutation SelSetCustomer($input: SetCustomerInput!) {
-    setCustomer(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on SetCustomerSuccess { selection { ...SelCart } }
-    }
+    setCustomer(input: $input) { __typename ...TestFailure ... on SetCustomerSuccess { selection { ...SelCart } } }
   }
 `);
 

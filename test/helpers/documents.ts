@@ -8,6 +8,10 @@ graphql(`
   fragment TestFailure on Error { __typename message code ... on ValidationError { path } }
 `);
 
+graphql(`
+  fragment TestTotals on SelectionTotals { subtotal { amount currency } shipping { amount currency } tax { amount currency } grandTotal { amount currency } }
+`);
+
 export const ImportCatalog = graphql(`
   mutation TestImportCatalog($input: ImportCatalogInput!) {
     importCatalog(input: $input) { __typename ...TestFailure ... on ImportCatalogSuccess {
