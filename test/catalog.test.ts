@@ -13,17 +13,9 @@ import type { CatalogTestImportCodesMutation, CatalogTestImportMutation, ImportC
 
 const ImportDoc = graphql(`
   mutation CatalogTestImport($input: ImportCatalogInput!) {
-    importCatalog(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on ImportCatalogSuccess {
-        warehouses { id code name }
-        pricelists { id code name currency }
-        markets { id code name countries warehouses { code } }
-        products { id code name variants { sku name product { code } } }
-      }
-    }
+    importCatalog(input: $input) { __typename ...TestFailure ... on ImportCatalogSuccess {
+      warehouses { id code name } pricelists { id code name currency } markets { id code name countries warehouses { code } }
+      products { id code name variants { sku name product { code } } } } }
   }
 `);
 
@@ -43,37 +35,25 @@ const SetStockDoc = graphql(`
 
 const WarehousePage = graphql(`
   query CatalogTestWarehousePage($first: Int, $after: String) {
-    warehouses(first: $first, after: $after) {
-      edges { cursor node { id code name } }
-      pageInfo { hasNextPage endCursor }
-    }
+    warehouses(first: $first, after: $after) { edges { cursor node { id code name } } pageInfo { hasNextPage endCursor } }
   }
 `);
 
 const MarketPage = graphql(`
   query CatalogTestMarketPage($first: Int, $after: String) {
-    markets(first: $first, after: $after) {
-      edges { cursor node { code name countries warehouses { code } } }
-      pageInfo { hasNextPage endCursor }
-    }
+    markets(first: $first, after: $after) { edges { cursor node { code name countries warehouses { code } } } pageInfo { hasNextPage endCursor } }
   }
 `);
 
 const PricelistPage = graphql(`
   query CatalogTestPricelistPage($first: Int, $after: String) {
-    pricelists(first: $first, after: $after) {
-      edges { cursor node { code name currency } }
-      pageInfo { hasNextPage endCursor }
-    }
+    pricelists(first: $first, after: $after) { edges { cursor node { code name currency } } pageInfo { hasNextPage endCursor } }
   }
 `);
 
 const ProductPage = graphql(`
   query CatalogTestProductPage($first: Int, $after: String) {
-    products(first: $first, after: $after) {
-      edges { cursor node { code name variants { sku name } } }
-      pageInfo { hasNextPage endCursor }
-    }
+    products(first: $first, after: $after) { edges { cursor node { code name variants { sku name } } } pageInfo { hasNextPage endCursor } }
   }
 `);
 

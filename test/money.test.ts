@@ -336,14 +336,8 @@ describe('computeTotals', () => {
 
 const MoneyAddItem = graphql(`
   mutation MoneyAddItem($input: AddSelectionItemInput!) {
-    addSelectionItem(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on AddSelectionItemSuccess {
-        item { sku quantity priceLocked unitPrice { amount currency } lineTotal { amount currency } }
-      }
-    }
+    addSelectionItem(input: $input) { __typename ...TestFailure
+      ... on AddSelectionItemSuccess { item { sku quantity priceLocked unitPrice { amount currency } lineTotal { amount currency } } } }
   }
 `);
 

@@ -22,6 +22,11 @@ afterAll(() => t.stop());
 
 // ---------------------------------------------------------------- documents
 
+// What a claimant and an admin are each shown of a link.
+graphql(`
+  fragment PrivLinkView on ShareableLink { id status selection { id } claims { id selection { id customer { email } } } order { id } }
+`);
+
 const Claim = graphql(`
   mutation PrivClaim($input: ClaimSelectionInput!) {
     claimSelection(input: $input) {
@@ -34,13 +39,7 @@ const Claim = graphql(`
           id
           selection { id }
           order { id }
-          link {
-            id
-            status
-            selection { id }
-            claims { id selection { id customer { email } } }
-            order { id }
-          }
+          link { ...PrivLinkView }
         }
       }
     }
@@ -49,13 +48,7 @@ const Claim = graphql(`
 
 const LinkAsAdmin = graphql(`
   query PrivLink($id: ID!) {
-    shareableLink(id: $id) {
-      id
-      status
-      selection { id }
-      claims { id selection { id customer { email } } }
-      order { id }
-    }
+    shareableLink(id: $id) { ...PrivLinkView }
   }
 `);
 
