@@ -13,18 +13,8 @@ import { SCREENSHOTS, hasBrowser, launchBrowser, people, servePages } from './he
 import type { PageSuite, People } from './helpers/browser.js';
 import { ADMIN_KEY, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, Checkout, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
-import { graphql } from './gql/index.js';
-
-const AdminTestClaim = graphql(`
-  mutation AdminTestClaim($input: ClaimSelectionInput!) { claimSelection(input: $input) { __typename } }
-`);
-
-const AdminTestClaimCopy = graphql(`
-  mutation AdminTestClaimCopy($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) { __typename ... on ClaimSelectionSuccess { sessionToken selection { id } } }
-  }
-`);
+import { AddItem, Checkout, Claim, IssueLink } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 describe.runIf(hasBrowser)('the admin dashboard', () => {
   let t: TestApp;
@@ -149,7 +139,7 @@ describe.runIf(hasBrowser)('the admin dashboard', () => {
     const selectionId = await createSelection(t, { customerEmail: 'returning@example.com' });
     is((await t.admin(AddItem, { input: { selectionId, sku: 'TEE-S', quantity: 1 } })).addSelectionItem, 'AddSelectionItemSuccess');
     const first = is((await t.admin(IssueLink, { input: { selectionId, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
-    const claim = is((await t.admin(AdminTestClaimCopy, { input: { hash1: first.link.hash1, hash2: first.hash2 } })).claimSelection, 'ClaimSelectionSuccess');
+    const claim = is((await t.admin(Claim, { input: { hash1: first.link.hash1, hash2: first.hash2 } })).claimSelection, 'ClaimSelectionSuccess');
     const bought = await t.data(Checkout, { selectionId: claim.selection.id, key: 'earlier-order', email: 'returning@example.com' }, asSession(claim.sessionToken));
     const earlier = is(bought.placeOrder, 'PlaceOrderSuccess').order.number;
 
@@ -369,7 +359,7 @@ describe.runIf(hasBrowser)('a dashboard whose socket is cut', () => {
 
       proxy.cut();
       const claim = async () => {
-        const answer = await t.request(AdminTestClaim, { input: { hash1: issued.link.hash1, hash2: issued.hash2 } });
+        const answer = await t.request(Claim, { input: { hash1: issued.link.hash1, hash2: issued.hash2 } });
         expect(answer.data?.claimSelection.__typename).toBe('ClaimSelectionSuccess');
       };
       await claim();

@@ -5,14 +5,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
-import { graphql } from './gql/index.js';
-
-const Claim = graphql(`
-  mutation BadLinksClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) { __typename ... on ClaimSelectionSuccess { sessionToken selection { id } } }
-  }
-`);
+import { AddItem, Claim, IssueLink } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 let selectionId: string;

@@ -11,7 +11,8 @@ import type { CapCopyFragment, PlaceOrderBlocker } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Claim, ImportCatalog, IssueLink } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -53,26 +54,6 @@ const CapRead = graphql(`
 const CapAddCustom = graphql(`
   mutation CapAddCustom($input: AddCustomSelectionItemInput!) {
     addCustomSelectionItem(input: $input) { __typename ... on Error { code message } }
-  }
-`);
-
-const CapIssue = graphql(`
-  mutation CapIssue($input: IssueShareableLinkInput!) {
-    issueShareableLink(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on IssueShareableLinkSuccess { hash2 link { hash1 } }
-    }
-  }
-`);
-
-const CapClaim = graphql(`
-  mutation CapClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on ClaimSelectionSuccess { sessionToken selection { id items { id } } }
-    }
   }
 `);
 
@@ -257,11 +238,11 @@ async function prepare(cell: Cell): Promise<Copies> {
     const unitPrice = cell.line === 'admin-priced catalog line' ? '7' : undefined;
     is((await t.admin(AddItem, { input: { selectionId, sku: 'CAP', quantity: cell.quantity, unitPrice } })).addSelectionItem, 'AddSelectionItemSuccess');
   }
-  const issued = await t.admin(CapIssue, { input: { selectionId, lockItems: cell.lockItems, maxOrders: cell.maxOrders } });
+  const issued = await t.admin(IssueLink, { input: { selectionId, lockItems: cell.lockItems, maxOrders: cell.maxOrders } });
   const { hash2, link: { hash1 } } = is(issued.issueShareableLink, 'IssueShareableLinkSuccess');
 
   const claim = async (): Promise<Copy> => {
-    const claimed = is((await t.data(CapClaim, { input: { hash1, hash2 } }, {})).claimSelection, 'ClaimSelectionSuccess');
+    const claimed = is((await t.data(Claim, { input: { hash1, hash2 } }, {})).claimSelection, 'ClaimSelectionSuccess');
     return { id: claimed.selection.id, itemId: claimed.selection.items[0]?.id, headers: asSession(claimed.sessionToken) };
   };
   const place = (copy: Copy) => succeed(t.data(CapPlace, { input: { selectionId: copy.id, idempotencyKey: randomUUID() } }, copy.headers));

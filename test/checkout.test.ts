@@ -12,7 +12,8 @@ import { SCREENSHOTS, hasBrowser, servePages } from './helpers/browser.js';
 import type { PageSuite, People } from './helpers/browser.js';
 import { is } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, IssueLink, createSelection } from './helpers/fixtures.js';
+import { AddItem, ImportCatalog, IssueLink } from './helpers/documents.js';
+import { createSelection } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
 
 const AddCustomLine = graphql(`

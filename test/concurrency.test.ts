@@ -10,7 +10,8 @@ import { db } from '../src/db/client.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { GraphQLResponse, TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, ImportCatalog, IssueLink, SetCustomer } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -36,23 +37,9 @@ const RaceClaim = graphql(`
   }
 `);
 
-const RaceSetCustomer = graphql(`
-  mutation RaceSetCustomer($selectionId: ID!, $email: String!) {
-    setCustomer(input: { selectionId: $selectionId, email: $email }) {
-      __typename
-      ... on Error { code message }
-    }
-  }
-`);
-
 const RacePlaceOrder = graphql(`
   mutation RacePlaceOrder($selectionId: ID!, $key: String!) {
-    placeOrder(input: { selectionId: $selectionId, idempotencyKey: $key }) {
-      __typename
-      ... on Error { code message }
-      ... on OutOfStockError { shortages { sku requested available } }
-      ... on PlaceOrderSuccess { order { id number items { sku quantity } } }
-    }
+    placeOrder(input: { selectionId: $selectionId, idempotencyKey: $key }) { __typename ...TestFailure ... on OutOfStockError { shortages { sku requested available } } ... on PlaceOrderSuccess { order { id number items { sku quantity } } } }
   }
 `);
 
@@ -117,7 +104,7 @@ function resultOf<T>(response: GraphQLResponse<T>): T {
 async function readyClaimant(link: Link, email: string): Promise<{ selectionId: string; headers: Record<string, string>; claimId: string }> {
   const claimed = is(resultOf(await claim(link)).claimSelection, 'ClaimSelectionSuccess');
   const headers = asSession(claimed.sessionToken);
-  const set = resultOf(await t.request(RaceSetCustomer, { selectionId: claimed.selection.id, email }, headers)).setCustomer;
+  const set = resultOf(await t.request(SetCustomer, { input: { selectionId: claimed.selection.id, email } }, headers)).setCustomer;
   expect(set.__typename).toBe('SetCustomerSuccess');
   return { selectionId: claimed.selection.id, headers, claimId: claimed.claim.id };
 }
@@ -259,7 +246,7 @@ describe('claims racing with the purchase that consumes the link', () => {
 
       // Copies made in the race are whole and can still be bought, stock permitting.
       const buyers = [earlier, ...copies.slice(0, 2).map((c) => ({ selectionId: c.selection.id, headers: asSession(c.sessionToken), claimId: c.claim.id }))];
-      const emails = await Promise.all(buyers.map((b, i) => t.request(RaceSetCustomer, { selectionId: b.selectionId, email: `race-claim-late-${round}-${i}@example.com` }, b.headers)));
+      const emails = await Promise.all(buyers.map((b, i) => t.request(SetCustomer, { input: { selectionId: b.selectionId, email: `race-claim-late-${round}-${i}@example.com` } }, b.headers)));
       expectNoErrors(emails);
       for (const e of emails) expect(e.data!.setCustomer.__typename).toBe('SetCustomerSuccess');
       const later = await Promise.all(buyers.map((b, i) => placeOrder(b.selectionId, `race-claim-later-${round}-${i}`, b.headers)));
@@ -569,20 +556,13 @@ describe('carts over the same SKUs in opposite line order', () => {
 
 const RaceCustomLine = graphql(`
   mutation RaceCustomLine($input: AddCustomSelectionItemInput!) {
-    addCustomSelectionItem(input: $input) {
-      __typename
-      ... on Error { code message }
-    }
+    addCustomSelectionItem(input: $input) { __typename ...TestFailure }
   }
 `);
 
 const RaceIssueLimited = graphql(`
   mutation RaceIssueLimited($input: IssueShareableLinkInput!) {
-    issueShareableLink(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on IssueShareableLinkSuccess { hash2 link { id hash1 maxOrders } }
-    }
+    issueShareableLink(input: $input) { __typename ...TestFailure ... on IssueShareableLinkSuccess { hash2 link { id hash1 maxOrders } } }
   }
 `);
 
@@ -663,7 +643,7 @@ describe('claimants of one link giving the same new e-mail at once', () => {
     const copies = claims.map((response) => is(resultOf(response).claimSelection, 'ClaimSelectionSuccess'));
     const email = `same-${Date.now()}@example.com`;
 
-    const answers = await Promise.all(copies.map((copy) => t.request(RaceSetCustomer, { selectionId: copy.selection.id, email }, asSession(copy.sessionToken))));
+    const answers = await Promise.all(copies.map((copy) => t.request(SetCustomer, { input: { selectionId: copy.selection.id, email } }, asSession(copy.sessionToken))));
     expectNoErrors(answers);
     expect(answers.map((answer) => answer.data!.setCustomer.__typename)).toEqual(Array(12).fill('SetCustomerSuccess'));
     const customers = await db().customer.findMany({ where: { email }, select: { id: true } });

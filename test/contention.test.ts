@@ -9,27 +9,11 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
-import { graphql } from './gql/index.js';
 import { asAdmin, asSession, createTestDatabase, is } from './helpers/app.js';
-import { AddItem, CreateSelection, ImportCatalog, IssueLink, standardCatalog } from './helpers/fixtures.js';
+import { AddItem, Claim, CreateSelection, ImportCatalog, IssueLink, PlaceOrder, SetCustomer } from './helpers/documents.js';
+import { standardCatalog } from './helpers/fixtures.js';
 import { startInstance } from './helpers/services.js';
 import type { Instance } from './helpers/services.js';
-
-const ContentionClaim = graphql(`
-  mutation ContentionClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) { __typename ... on Error { code } ... on ClaimSelectionSuccess { sessionToken selection { id } } }
-  }
-`);
-
-const ContentionSetCustomer = graphql(`
-  mutation ContentionSetCustomer($input: SetCustomerInput!) { setCustomer(input: $input) { __typename ... on Error { code } } }
-`);
-
-const ContentionPlaceOrder = graphql(`
-  mutation ContentionPlaceOrder($input: PlaceOrderInput!) {
-    placeOrder(input: $input) { __typename ... on Error { code } ... on PlaceOrderSuccess { order { id } } }
-  }
-`);
 
 const CLAIMANTS = 200;
 const UNITS = 10;
@@ -104,10 +88,10 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two hundred claimants of one link
       const batch = Array.from({ length: Math.min(SETUP_BATCH, CLAIMANTS - start) }, async (_, offset): Promise<Claimant> => {
         const n = start + offset;
         const via = instances[n % 2]!;
-        const claimed = is((await dataOf(via, ContentionClaim, { input: link }, {})).claimSelection, 'ClaimSelectionSuccess');
+        const claimed = is((await dataOf(via, Claim, { input: link }, {})).claimSelection, 'ClaimSelectionSuccess');
         const headers = asSession(claimed.sessionToken);
         const input = { selectionId: claimed.selection.id, email: `contender-${n}@example.com` };
-        is((await dataOf(via, ContentionSetCustomer, { input }, headers)).setCustomer, 'SetCustomerSuccess');
+        is((await dataOf(via, SetCustomer, { input }, headers)).setCustomer, 'SetCustomerSuccess');
         return { via, selectionId: claimed.selection.id, headers, key: `contention-${n}` };
       });
       claimants.push(...(await Promise.all(batch)));
@@ -117,7 +101,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two hundred claimants of one link
     const started = performance.now();
     const answers = await Promise.all(
       claimants.map(async ({ via, selectionId: id, headers, key }) => {
-        const answer = await via.request(ContentionPlaceOrder, { input: { selectionId: id, idempotencyKey: key } }, headers).catch((error: Error) => ({ transport: error.message }));
+        const answer = await via.request(PlaceOrder, { input: { selectionId: id, idempotencyKey: key } }, headers).catch((error: Error) => ({ transport: error.message }));
         return { key, via, answer };
       }),
     );

@@ -7,17 +7,8 @@ import { db } from '../src/db/client.js';
 import { localMigrations } from '../src/db/migrate.js';
 import { asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, Checkout, IssueLink, createSelection, databaseState, seedCatalog } from './helpers/fixtures.js';
-import { graphql } from './gql/index.js';
-
-const Claim = graphql(`
-  mutation DatabaseClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) {
-      __typename
-      ... on ClaimSelectionSuccess { sessionToken selection { id } }
-    }
-  }
-`);
+import { AddItem, Checkout, Claim, IssueLink } from './helpers/documents.js';
+import { createSelection, databaseState, seedCatalog } from './helpers/fixtures.js';
 
 /** What a new file's database must look like: no rows, no sequence used, every migration recorded. */
 async function expectEmpty() {

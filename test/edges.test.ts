@@ -9,7 +9,8 @@ import { graphql } from './gql/index.js';
 import type { LinkEventType } from './gql/graphql.js';
 import { ADMIN_KEY, asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, IssueLink, createSelection, rowCounts, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Claim, ImportCatalog, IssueLink, RevokeLink } from './helpers/documents.js';
+import { createSelection, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 let url: string;
@@ -38,23 +39,13 @@ const IssueWithLiteralDate = graphql(`
 
 const Add = graphql(`
   mutation EdgeAdd($input: AddSelectionItemInput!) {
-    addSelectionItem(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on ValidationError { path }
-      ... on AddSelectionItemSuccess { item { id quantity priceLocked unitPrice { amount currency } } }
-    }
+    addSelectionItem(input: $input) { __typename ...TestFailure ... on AddSelectionItemSuccess { item { id quantity priceLocked unitPrice { amount currency } } } }
   }
 `);
 
 const Update = graphql(`
   mutation EdgeUpdate($input: UpdateSelectionItemInput!) {
-    updateSelectionItem(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on ValidationError { path }
-      ... on UpdateSelectionItemSuccess { item { id quantity priceLocked unitPrice { amount currency } } }
-    }
+    updateSelectionItem(input: $input) { __typename ...TestFailure ... on UpdateSelectionItemSuccess { item { id quantity priceLocked unitPrice { amount currency } } } }
   }
 `);
 
@@ -69,32 +60,9 @@ const Totals = graphql(`
   }
 `);
 
-const Claim = graphql(`
-  mutation EdgeClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on ClaimSelectionSuccess { sessionToken claim { id } selection { id } }
-    }
-  }
-`);
-
-const Revoke = graphql(`
-  mutation EdgeRevoke($input: RevokeShareableLinkInput!) {
-    revokeShareableLink(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on RevokeShareableLinkSuccess { link { id status } }
-    }
-  }
-`);
-
 const Buy = graphql(`
   mutation EdgeBuy($selectionId: ID!, $key: String!) {
-    setCustomer(input: { selectionId: $selectionId, email: "edge.buyer@example.com" }) {
-      __typename
-      ... on Error { code message }
-    }
+    setCustomer(input: { selectionId: $selectionId, email: "edge.buyer@example.com" }) { __typename ...TestFailure }
     placeOrder(input: { selectionId: $selectionId, idempotencyKey: $key }) {
       __typename
       ... on Error { code message }
@@ -432,7 +400,7 @@ describe('a revoked link', () => {
     const adminSelection = await cart();
     const link = await issue(adminSelection);
     const early = await claim(link);
-    is((await t.admin(Revoke, { input: { linkId: link.linkId } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
+    is((await t.admin(RevokeLink, { input: { linkId: link.linkId } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
 
     const order = await buy(early.selectionId, early.headers);
     expect(await linkState(link.linkId)).toEqual({

@@ -10,26 +10,10 @@ import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { LINK_EVENTS, subscribeWs } from './helpers/events.js';
-import { AddItem, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Checkout, Claim, IssueLink } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 import { startInstance, startPrivateRedis } from './helpers/services.js';
 import type { Instance, PrivateRedis } from './helpers/services.js';
-
-const Claim = graphql(`
-  mutation EventsClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) { __typename ... on ClaimSelectionSuccess { sessionToken claim { id } selection { id } } }
-  }
-`);
-
-const Buy = graphql(`
-  mutation EventsBuy($selectionId: ID!, $key: String!) {
-    setCustomer(input: { selectionId: $selectionId, email: "events@example.com" }) { __typename }
-    placeOrder(input: { selectionId: $selectionId, idempotencyKey: $key }) {
-      __typename
-      ... on PlaceOrderSuccess { order { id } }
-      ... on Error { code }
-    }
-  }
-`);
 
 let t: TestApp;
 let url: string;
@@ -87,7 +71,7 @@ async function runFlow(base: string, sku = 'MUG') {
   const issued = is((await post(base, IssueLink, { input: { selectionId, lockItems: true } }, asAdmin)).issueShareableLink, 'IssueShareableLinkSuccess');
   const claimed = is((await post(base, Claim, { input: { hash1: issued.link.hash1, hash2: issued.hash2 } }, {})).claimSelection, 'ClaimSelectionSuccess');
   const bought = is(
-    (await post(base, Buy, { selectionId: claimed.selection.id, key: `events-${claimed.claim.id}` }, asSession(claimed.sessionToken))).placeOrder,
+    (await post(base, Checkout, { selectionId: claimed.selection.id, key: `events-${claimed.claim.id}`, email: 'events@example.com' }, asSession(claimed.sessionToken))).placeOrder,
     'PlaceOrderSuccess',
   );
   return { linkId: issued.link.id, claimId: claimed.claim.id, orderId: bought.order.id };
@@ -136,7 +120,7 @@ describe('over graphql-ws', () => {
       const issued = is((await t.admin(IssueLink, { input: { selectionId, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
       const claimed = is((await post(url, Claim, { input: { hash1: issued.link.hash1, hash2: issued.hash2 } }, {})).claimSelection, 'ClaimSelectionSuccess');
       await db().stockLevel.updateMany({ where: { variant: { sku: 'TEE-M' } }, data: { quantity: 0 } });
-      const refused = (await post(url, Buy, { selectionId: claimed.selection.id, key: 'rolled-back' }, asSession(claimed.sessionToken))).placeOrder;
+      const refused = (await post(url, Checkout, { selectionId: claimed.selection.id, key: 'rolled-back', email: 'events@example.com' }, asSession(claimed.sessionToken))).placeOrder;
       expect(refused).toMatchObject({ __typename: 'OutOfStockError', code: 'OUT_OF_STOCK' });
       const after = await runFlow(url);
       const events = await subscription.next(6);

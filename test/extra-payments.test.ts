@@ -10,7 +10,8 @@ import type { ExtraLineFragment } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, createSelection, databaseState, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, ImportCatalog, SetCustomer } from './helpers/documents.js';
+import { createSelection, databaseState, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -83,87 +84,43 @@ graphql(`
 
 const ExtraCreate = graphql(`
   mutation ExtraCreate($input: CreateSelectionInput!) {
-    createSelection(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on CreateSelectionSuccess { selection { ...ExtraSelection } }
-    }
+    createSelection(input: $input) { __typename ...TestFailure ... on CreateSelectionSuccess { selection { ...ExtraSelection } } }
   }
 `);
 
 const ExtraAddCustom = graphql(`
   mutation ExtraAddCustom($input: AddCustomSelectionItemInput!) {
-    addCustomSelectionItem(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on AddCustomSelectionItemSuccess { item { ...ExtraLine } selection { ...ExtraSelection } }
-    }
+    addCustomSelectionItem(input: $input) { __typename ...TestFailure ... on AddCustomSelectionItemSuccess { item { ...ExtraLine } selection { ...ExtraSelection } } }
   }
 `);
 
 const ExtraUpdate = graphql(`
   mutation ExtraUpdate($input: UpdateSelectionItemInput!) {
-    updateSelectionItem(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on UpdateSelectionItemSuccess { item { ...ExtraLine } }
-    }
+    updateSelectionItem(input: $input) { __typename ...TestFailure ... on UpdateSelectionItemSuccess { item { ...ExtraLine } } }
   }
 `);
 
 const ExtraRemove = graphql(`
   mutation ExtraRemove($input: RemoveSelectionItemInput!) {
-    removeSelectionItem(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on RemoveSelectionItemSuccess { selection { ...ExtraSelection } }
-    }
+    removeSelectionItem(input: $input) { __typename ...TestFailure ... on RemoveSelectionItemSuccess { selection { ...ExtraSelection } } }
   }
 `);
 
 const ExtraIssue = graphql(`
   mutation ExtraIssue($input: IssueShareableLinkInput!) {
-    issueShareableLink(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on IssueShareableLinkSuccess { hash2 link { id hash1 status lockItems ignoreShipping maxOrders } }
-    }
+    issueShareableLink(input: $input) { __typename ...TestFailure ... on IssueShareableLinkSuccess { hash2 link { id hash1 status lockItems ignoreShipping maxOrders } } }
   }
 `);
 
 const ExtraClaim = graphql(`
   mutation ExtraClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ClaimSelectionSuccess { sessionToken selection { ...ExtraSelection } }
-    }
-  }
-`);
-
-const ExtraSetCustomer = graphql(`
-  mutation ExtraSetCustomer($input: SetCustomerInput!) {
-    setCustomer(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-    }
+    claimSelection(input: $input) { __typename ...TestFailure ... on ClaimSelectionSuccess { sessionToken selection { ...ExtraSelection } } }
   }
 `);
 
 const ExtraPlace = graphql(`
   mutation ExtraPlace($input: PlaceOrderInput!) {
-    placeOrder(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on OutOfStockError { shortages { sku requested available } }
-      ... on PlaceOrderSuccess { order { ...ExtraOrder } }
-    }
+    placeOrder(input: $input) { __typename ...TestFailure ... on OutOfStockError { shortages { sku requested available } } ... on PlaceOrderSuccess { order { ...ExtraOrder } } }
   }
 `);
 
@@ -495,7 +452,7 @@ describe('a selection for an earlier order', () => {
     // The earlier order: customer A bought a T-shirt through a link, giving her names.
     const first = await claim(await issue(await cart({ catalog: [{ sku: 'TEE-M', quantity: 1 }] }, { customerEmail: null })));
     const named = { selectionId: first.selection.id, email: 'astrid@example.com', firstName: 'Astrid', lastName: 'Lind' };
-    is((await t.data(ExtraSetCustomer, { input: named }, first.headers)).setCustomer, 'SetCustomerSuccess');
+    is((await t.data(SetCustomer, { input: named }, first.headers)).setCustomer, 'SetCustomerSuccess');
     const earlier = await placed(first.selection.id, first.headers);
 
     // The admin asks for the additional payment: no customerEmail, the order's customer and names.
@@ -593,11 +550,11 @@ describe('a selection for an earlier order', () => {
     const copy = await claim(await issue(selectionId));
 
     for (const [id, headers] of [[selectionId, asAdmin], [copy.selection.id, copy.headers]] as const) {
-      const refused = await unchangedBy(async () => (await t.data(ExtraSetCustomer, { input: { selectionId: id, email: 'someone-else@example.com' } }, headers)).setCustomer);
+      const refused = await unchangedBy(async () => (await t.data(SetCustomer, { input: { selectionId: id, email: 'someone-else@example.com' } }, headers)).setCustomer);
       expect(is(refused, 'ValidationError')).toMatchObject({ code: 'VALIDATION', path: ['input', 'email'] });
     }
     const renamed = { selectionId: copy.selection.id, email: 'DAG@example.com', firstName: 'Dag' };
-    is((await t.data(ExtraSetCustomer, { input: renamed }, copy.headers)).setCustomer, 'SetCustomerSuccess');
+    is((await t.data(SetCustomer, { input: renamed }, copy.headers)).setCustomer, 'SetCustomerSuccess');
     expect((await readSelection(copy.selection.id, copy.headers))!.customer).toMatchObject({ email: 'dag@example.com', firstName: 'Dag' });
     const order = await placed(copy.selection.id, copy.headers);
     expect((await readOrder(order.id))!.relatedOrder).toEqual({ id: earlier.id, number: earlier.number });

@@ -18,19 +18,10 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession } from './helpers/app.js';
-import { AddItem, Checkout, CreateSelection, ImportCatalog, IssueLink, standardCatalog } from './helpers/fixtures.js';
+import { AddItem, Checkout, Claim, CreateSelection, ImportCatalog, IssueLink } from './helpers/documents.js';
+import { standardCatalog } from './helpers/fixtures.js';
 import { freePort, startInstance, startPrivatePostgres, startPrivateRedis } from './helpers/services.js';
 import type { Instance, PrivatePostgres, PrivateRedis } from './helpers/services.js';
-
-const FaultsClaim = graphql(`
-  mutation FaultsClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on ClaimSelectionSuccess { sessionToken selection { id } }
-    }
-  }
-`);
 
 const FaultsRead = graphql(`
   query FaultsRead {
@@ -215,7 +206,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL and Redis faults', () 
         const claimants = await Promise.all(
           pair.map((via) =>
             retry('claim', async () => {
-              const { status, body } = await via.request(FaultsClaim, { input: link });
+              const { status, body } = await via.request(Claim, { input: link });
               const claimed = body.data?.claimSelection;
               if (!claimed) throw new Error(`HTTP ${status} ${failureOf(body)}`);
               if (claimed.__typename !== 'ClaimSelectionSuccess') throw new Error(claimed.code);
@@ -465,7 +456,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL and Redis faults', () 
     if (issued.__typename !== 'IssueShareableLinkSuccess') throw new Error(JSON.stringify(issued));
     const claimants = await Promise.all(
       Array.from({ length: 60 }, async () => {
-        const claimed = (await instance.request(FaultsClaim, { input: { hash1: issued.link.hash1, hash2: issued.hash2 } })).body.data!.claimSelection;
+        const claimed = (await instance.request(Claim, { input: { hash1: issued.link.hash1, hash2: issued.hash2 } })).body.data!.claimSelection;
         if (claimed.__typename !== 'ClaimSelectionSuccess') throw new Error(JSON.stringify(claimed));
         return claimed;
       }),
@@ -530,7 +521,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL and Redis faults', () 
     /** A claim from `client` through `via`: its __typename or code, and how long it took. */
     const claim = async (via: Instance, input: typeof right, client: string) => {
       const started = performance.now();
-      const { status, body } = await via.request(FaultsClaim, { input }, { 'x-forwarded-for': client });
+      const { status, body } = await via.request(Claim, { input }, { 'x-forwarded-for': client });
       const result = body.data?.claimSelection;
       const answer = result ? (result.__typename === 'ClaimSelectionSuccess' ? result.__typename : result.code) : `HTTP ${status} ${JSON.stringify(body.errors)}`;
       return { answer, ms: performance.now() - started };

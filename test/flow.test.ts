@@ -4,7 +4,8 @@ import { db } from '../src/db/client.js';
 import { graphql } from './gql/index.js';
 import { asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, IssueLink } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 const Claim = graphql(`
   mutation FlowClaim($input: ClaimSelectionInput!) {
@@ -23,12 +24,7 @@ const Claim = graphql(`
 const Checkout = graphql(`
   mutation FlowCheckout($selectionId: ID!, $key: String!) {
     setCustomer(input: { selectionId: $selectionId, email: "buyer@example.com", firstName: "Bo" }) { __typename }
-    placeOrder(input: { selectionId: $selectionId, idempotencyKey: $key }) {
-      __typename
-      ... on Error { code message }
-      ... on OutOfStockError { shortages { sku requested available } }
-      ... on PlaceOrderSuccess { order { id number status customer { email } items { sku quantity unitPrice { amount } lineTotal { amount } } totals { subtotal { amount } shipping { amount } tax { amount } grandTotal { amount } } } }
-    }
+    placeOrder(input: { selectionId: $selectionId, idempotencyKey: $key }) { __typename ...TestFailure ... on OutOfStockError { shortages { sku requested available } } ... on PlaceOrderSuccess { order { id number status customer { email } items { sku quantity unitPrice { amount } lineTotal { amount } } totals { subtotal { amount } shipping { amount } tax { amount } grandTotal { amount } } } } }
   }
 `);
 

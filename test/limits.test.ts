@@ -14,19 +14,10 @@ import { CSRF_HEADER, REQUEST_LIMITS } from '../src/limits.js';
 import { graphql } from './gql/index.js';
 import { ADMIN_KEY, asAdmin, is, startTestApp } from './helpers/app.js';
 import type { GraphQLResponse, TestApp } from './helpers/app.js';
-import { AddItem, IssueLink, createSelection, rowCounts, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Claim, IssueLink } from './helpers/documents.js';
+import { createSelection, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 // ---------------------------------------------------------------- documents
-
-const LimitClaim = graphql(`
-  mutation LimitClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ClaimSelectionSuccess { sessionToken claim { id } }
-    }
-  }
-`);
 
 const LimitLinkClaims = graphql(`
   query LimitLinkClaims($id: ID!) {
@@ -401,7 +392,7 @@ describe('development (NODE_ENV unset)', () => {
     });
 
     it('runs one claim', async () => {
-      const result = await t.request(LimitClaim, { input: { hash1: link.hash1, hash2: link.hash2 } });
+      const result = await t.request(Claim, { input: { hash1: link.hash1, hash2: link.hash2 } });
       expect(result.errors).toBeUndefined();
       is(result.data!.claimSelection, 'ClaimSelectionSuccess');
       expect((await t.admin(LimitLinkClaims, { id: link.id })).shareableLink!.claims).toHaveLength(1);

@@ -7,7 +7,8 @@ import { graphql } from './gql/index.js';
 import type { LinkEventType, ShareableLinkStatus } from './gql/graphql.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, Checkout, createSelection, handToSession, ImportCatalog, rowCounts, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Checkout, ImportCatalog, RevokeLink, SetCustomer, SetStatic } from './helpers/documents.js';
+import { createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 const PUBLIC_URL = 'https://api.linkcart.test';
 
@@ -46,27 +47,6 @@ const LinkIssue = graphql(`
   }
 `);
 
-const LinkRevoke = graphql(`
-  mutation LinkRevoke($input: RevokeShareableLinkInput!) {
-    revokeShareableLink(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on RevokeShareableLinkSuccess { link { id status } }
-    }
-  }
-`);
-
-const LinkSetStatic = graphql(`
-  mutation LinkSetStatic($input: SetStaticInput!) {
-    setStatic(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on SetStaticSuccess { static { name content } }
-    }
-  }
-`);
-
 const LinkStatic = graphql(`
   query LinkStatic($name: String!) {
     static(name: $name) { name content }
@@ -95,52 +75,25 @@ const LinkSelection = graphql(`
 
 const LinkAdd = graphql(`
   mutation LinkAdd($input: AddSelectionItemInput!) {
-    addSelectionItem(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on AddSelectionItemSuccess { item { id sku quantity priceLocked unitPrice { amount } } selection { ...LinkSelectionFields } }
-    }
+    addSelectionItem(input: $input) { __typename ...TestFailure ... on AddSelectionItemSuccess { item { id sku quantity priceLocked unitPrice { amount } } selection { ...LinkSelectionFields } } }
   }
 `);
 
 const LinkUpdate = graphql(`
   mutation LinkUpdate($input: UpdateSelectionItemInput!) {
-    updateSelectionItem(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on UpdateSelectionItemSuccess { item { id sku quantity priceLocked unitPrice { amount } } selection { ...LinkSelectionFields } }
-    }
+    updateSelectionItem(input: $input) { __typename ...TestFailure ... on UpdateSelectionItemSuccess { item { id sku quantity priceLocked unitPrice { amount } } selection { ...LinkSelectionFields } } }
   }
 `);
 
 const LinkRemove = graphql(`
   mutation LinkRemove($input: RemoveSelectionItemInput!) {
-    removeSelectionItem(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on RemoveSelectionItemSuccess { selection { ...LinkSelectionFields } }
-    }
+    removeSelectionItem(input: $input) { __typename ...TestFailure ... on RemoveSelectionItemSuccess { selection { ...LinkSelectionFields } } }
   }
 `);
 
 const LinkSetCountry = graphql(`
   mutation LinkSetCountry($input: SetShippingCountryInput!) {
-    setShippingCountry(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ShippingUnavailableError { countryCode }
-      ... on SetShippingCountrySuccess { selection { ...LinkSelectionFields } }
-    }
-  }
-`);
-
-const LinkSetCustomer = graphql(`
-  mutation LinkSetCustomer($input: SetCustomerInput!) {
-    setCustomer(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on SetCustomerSuccess { selection { id customer { email } } }
-    }
+    setShippingCountry(input: $input) { __typename ...TestFailure ... on ShippingUnavailableError { countryCode } ... on SetShippingCountrySuccess { selection { ...LinkSelectionFields } } }
   }
 `);
 
@@ -337,20 +290,20 @@ describe('issueShareableLink', () => {
   it('builds the url from the payment_link static; a template without %basket% or %hash% is refused and not stored', async () => {
     const name = 'payment_link';
     try {
-      const missingHash = (await t.admin(LinkSetStatic, { input: { name, content: 'https://store.example/selection/%basket%' } })).setStatic;
+      const missingHash = (await t.admin(SetStatic, { input: { name, content: 'https://store.example/selection/%basket%' } })).setStatic;
       expect(missingHash).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', path: ['input', 'content'] });
       expect((await t.admin(LinkStatic, { name })).static).toBeNull();
 
       const template = 'https://store.example/selection/%basket%/%hash%';
-      const stored = is((await t.admin(LinkSetStatic, { input: { name, content: template } })).setStatic, 'SetStaticSuccess');
+      const stored = is((await t.admin(SetStatic, { input: { name, content: template } })).setStatic, 'SetStaticSuccess');
       expect(stored.static).toEqual({ name, content: template });
 
       const issued = await issue(await adminSelection([{ sku: 'MUG', quantity: 1 }]));
       expect(issued.url).toBe(`https://store.example/selection/${issued.link.hash1}/${issued.hash2}`);
 
-      const missingBasket = (await t.admin(LinkSetStatic, { input: { name, content: 'https://store.example/selection/%hash%' } })).setStatic;
+      const missingBasket = (await t.admin(SetStatic, { input: { name, content: 'https://store.example/selection/%hash%' } })).setStatic;
       expect(missingBasket).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', path: ['input', 'content'] });
-      const neither = (await t.admin(LinkSetStatic, { input: { name, content: 'https://store.example/selection' } })).setStatic;
+      const neither = (await t.admin(SetStatic, { input: { name, content: 'https://store.example/selection' } })).setStatic;
       expect(neither).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION' });
       expect((await t.admin(LinkStatic, { name })).static).toEqual({ name, content: template });
 
@@ -410,8 +363,7 @@ describe('issueShareableLink', () => {
   });
 
   it('refuses to share a claimed copy (ValidationError)', async () => {
-    const selectionId = await adminSelection([{ sku: 'MUG', quantity: 1 }]);
-    await handToSession(selectionId);
+    const { selectionId } = await handToSession(t, await adminSelection([{ sku: 'MUG', quantity: 1 }]));
     const result = await issueResult(selectionId);
     expect(result).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', path: ['input', 'selectionId'] });
     expect(await db().shareableLink.count({ where: { selectionId } })).toBe(0);
@@ -500,7 +452,7 @@ describe('issueShareableLink', () => {
 describe('revokeShareableLink', () => {
   it('turns an ACTIVE link REVOKED and records REVOKED', async () => {
     const issued = await issue(await adminSelection([{ sku: 'MUG', quantity: 1 }]));
-    const result = (await t.admin(LinkRevoke, { input: { linkId: issued.link.id } })).revokeShareableLink;
+    const result = (await t.admin(RevokeLink, { input: { linkId: issued.link.id } })).revokeShareableLink;
     expect(is(result, 'RevokeShareableLinkSuccess').link).toEqual({ id: issued.link.id, status: 'REVOKED' });
     expect((await getLink(issued.link.id)).status).toBe('REVOKED');
     expect((await events({ linkId: issued.link.id })).map((e) => e.type)).toEqual(['ISSUED', 'REVOKED']);
@@ -508,8 +460,8 @@ describe('revokeShareableLink', () => {
 
   it('refuses a revoked link again with LINK_REVOKED', async () => {
     const issued = await issue(await adminSelection([{ sku: 'MUG', quantity: 1 }]));
-    is((await t.admin(LinkRevoke, { input: { linkId: issued.link.id } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
-    const again = (await t.admin(LinkRevoke, { input: { linkId: issued.link.id } })).revokeShareableLink;
+    is((await t.admin(RevokeLink, { input: { linkId: issued.link.id } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
+    const again = (await t.admin(RevokeLink, { input: { linkId: issued.link.id } })).revokeShareableLink;
     expect(again).toMatchObject({ __typename: 'LinkUnavailableError', code: 'LINK_REVOKED' });
     expect((await events({ linkId: issued.link.id, types: ['REVOKED'] }))).toHaveLength(1);
   });
@@ -518,14 +470,14 @@ describe('revokeShareableLink', () => {
     const issued = await issue(await adminSelection([{ sku: 'MUG', quantity: 1 }]));
     const claimed = await claim(issued);
     await buy(claimed.selection.id, claimed.sessionToken);
-    const result = (await t.admin(LinkRevoke, { input: { linkId: issued.link.id } })).revokeShareableLink;
+    const result = (await t.admin(RevokeLink, { input: { linkId: issued.link.id } })).revokeShareableLink;
     expect(result).toMatchObject({ __typename: 'LinkUnavailableError', code: 'LINK_USED' });
     expect((await getLink(issued.link.id)).status).toBe('CONSUMED');
   });
 
   it('answers NotFoundError for an unknown link', async () => {
     for (const linkId of [randomUUID(), 'nope']) {
-      const result = (await t.admin(LinkRevoke, { input: { linkId } })).revokeShareableLink;
+      const result = (await t.admin(RevokeLink, { input: { linkId } })).revokeShareableLink;
       expect(result, linkId).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
     }
   });
@@ -534,7 +486,7 @@ describe('revokeShareableLink', () => {
     const issued = await issue(await adminSelection([{ sku: 'MUG', quantity: 1 }]));
     const claimed = await claim(issued);
     for (const headers of [{}, asSession(claimed.sessionToken)]) {
-      const result = (await t.data(LinkRevoke, { input: { linkId: issued.link.id } }, headers)).revokeShareableLink;
+      const result = (await t.data(RevokeLink, { input: { linkId: issued.link.id } }, headers)).revokeShareableLink;
       expect(result).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
     }
     expect((await getLink(issued.link.id)).status).toBe('ACTIVE');
@@ -711,7 +663,7 @@ describe('claimSelection', () => {
 
   it('answers LINK_REVOKED for a revoked link', async () => {
     const issued = await issue(await adminSelection(lines));
-    is((await t.admin(LinkRevoke, { input: { linkId: issued.link.id } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
+    is((await t.admin(RevokeLink, { input: { linkId: issued.link.id } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
     const before = await claimRowCounts();
     expect(await claimResult(issued.link.hash1, issued.hash2)).toMatchObject({ __typename: 'LinkUnavailableError', code: 'LINK_REVOKED' });
     // Without the right hash2 the link's state is not told.
@@ -869,7 +821,7 @@ describe('shopping on a claimed copy', () => {
         (await t.data(LinkUpdate, { input: { selectionId, itemId, quantity: 1 } }, session)).updateSelectionItem,
         (await t.data(LinkRemove, { input: { selectionId, itemId } }, session)).removeSelectionItem,
         (await t.data(LinkSetCountry, { input: { selectionId, countryCode: 'NO' } }, session)).setShippingCountry,
-        (await t.data(LinkSetCustomer, { input: { selectionId, email: 'intruder@example.com' } }, session)).setCustomer,
+        (await t.data(SetCustomer, { input: { selectionId, email: 'intruder@example.com' } }, session)).setCustomer,
       ];
       for (const result of results) expect(result, selectionId).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
       // Its own item id on someone else's selection is no way in either.
@@ -932,7 +884,7 @@ describe('admin reads', () => {
   it('shareableLinks lists newest first, filters by shown status and paginates with cursors', async () => {
     const active = await issue(await adminSelection([{ sku: 'MUG', quantity: 1 }]));
     const revoked = await issue(await adminSelection([{ sku: 'MUG', quantity: 1 }]));
-    is((await t.admin(LinkRevoke, { input: { linkId: revoked.link.id } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
+    is((await t.admin(RevokeLink, { input: { linkId: revoked.link.id } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
     const expired = await issue(await adminSelection([{ sku: 'MUG', quantity: 1 }]), { expiresAt: inAMinute().toISOString() });
     await db().shareableLink.update({ where: { id: expired.link.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
     const consumed = await issue(await adminSelection([{ sku: 'MUG', quantity: 1 }]));
@@ -980,7 +932,7 @@ describe('admin reads', () => {
     const claimA = await claim(one);
     const claimB = await claim(one);
     const two = await issue(await adminSelection([{ sku: 'MUG', quantity: 1 }]));
-    is((await t.admin(LinkRevoke, { input: { linkId: two.link.id } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
+    is((await t.admin(RevokeLink, { input: { linkId: two.link.id } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
     const order = await buy(claimB.selection.id, claimB.sessionToken);
 
     const recorded = await events({ after: start });

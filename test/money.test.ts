@@ -11,7 +11,8 @@ import type { TotalsInput } from '../src/services/money.js';
 import { graphql } from './gql/index.js';
 import { startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { ImportCatalog, createSelection, rowCounts, seedCatalog } from './helpers/fixtures.js';
+import { ImportCatalog } from './helpers/documents.js';
+import { createSelection, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 const PATH = ['input', 'unitPrice'];
 
@@ -335,14 +336,8 @@ describe('computeTotals', () => {
 
 const MoneyAddItem = graphql(`
   mutation MoneyAddItem($input: AddSelectionItemInput!) {
-    addSelectionItem(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on AddSelectionItemSuccess {
-        item { sku quantity priceLocked unitPrice { amount currency } lineTotal { amount currency } }
-      }
-    }
+    addSelectionItem(input: $input) { __typename ...TestFailure
+      ... on AddSelectionItemSuccess { item { sku quantity priceLocked unitPrice { amount currency } lineTotal { amount currency } } } }
   }
 `);
 
@@ -353,12 +348,7 @@ const MoneySelection = graphql(`
       ignoreShipping
       ignoreTax
       items { sku quantity unitPrice { amount currency } lineTotal { amount currency } }
-      totals {
-        subtotal { amount currency }
-        shipping { amount currency }
-        tax { amount currency }
-        grandTotal { amount currency }
-      }
+      totals { ...TestTotals }
     }
   }
 `);

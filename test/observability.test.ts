@@ -24,7 +24,8 @@ import { createLoaders } from '../src/schema/loaders.js';
 import { LinkUnavailable, RateLimited } from '../src/services/errors.js';
 import { placeOrder } from '../src/services/order.js';
 import { createTestDatabase } from './helpers/app.js';
-import { AddItem, CreateSelection, ImportCatalog, IssueLink, standardCatalog } from './helpers/fixtures.js';
+import { AddItem, CreateSelection, ImportCatalog, IssueLink } from './helpers/documents.js';
+import { standardCatalog } from './helpers/fixtures.js';
 
 const ADMIN_KEY = 'observability-admin-key-0123456789abcdef0123';
 const asAdmin = { authorization: `Bearer ${ADMIN_KEY}` };

@@ -8,7 +8,8 @@ import type { OrderFieldsFragment } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, ImportCatalog, IssueLink, createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, Claim, ImportCatalog, IssueLink, SetCustomer, SetStock } from './helpers/documents.js';
+import { createSelection, handToSession, rowCounts, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -37,53 +38,13 @@ graphql(`
     createdAt
     customer { email firstName lastName }
     items { sku quantity unitPrice { amount currency } lineTotal { amount currency } }
-    totals {
-      subtotal { amount currency }
-      shipping { amount currency }
-      tax { amount currency }
-      grandTotal { amount currency }
-    }
+    totals { ...TestTotals }
   }
 `);
 
 const Place = graphql(`
   mutation OrderPlace($input: PlaceOrderInput!) {
-    placeOrder(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on OutOfStockError { shortages { sku requested available } }
-      ... on ShippingUnavailableError { countryCode }
-      ... on PlaceOrderSuccess { order { ...OrderFields } }
-    }
-  }
-`);
-
-const Claim = graphql(`
-  mutation OrderClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ClaimSelectionSuccess { sessionToken claim { id } selection { id } }
-    }
-  }
-`);
-
-const SetCustomer = graphql(`
-  mutation OrderSetCustomer($input: SetCustomerInput!) {
-    setCustomer(input: $input) {
-      __typename
-      ... on Error { message code }
-    }
-  }
-`);
-
-const SetStock = graphql(`
-  mutation OrderSetStock($input: SetStockInput!) {
-    setStock(input: $input) {
-      __typename
-      ... on Error { message code }
-    }
+    placeOrder(input: $input) { __typename ...TestFailure ... on OutOfStockError { shortages { sku requested available } } ... on ShippingUnavailableError { countryCode } ... on PlaceOrderSuccess { order { ...OrderFields } } }
   }
 `);
 
@@ -101,12 +62,7 @@ const ReadSelection = graphql(`
       ignoreShipping
       ignoreTax
       items { sku quantity unitPrice { amount currency } lineTotal { amount currency } }
-      totals {
-        subtotal { amount currency }
-        shipping { amount currency }
-        tax { amount currency }
-        grandTotal { amount currency }
-      }
+      totals { ...TestTotals }
     }
   }
 `);
@@ -181,13 +137,12 @@ async function adminCart(
   return selectionId;
 }
 
-/** A selection held by a new storefront session (see handToSession). */
+/** A claimed copy of such a selection, held by a new storefront session (see handToSession). */
 async function sessionCart(
   lines: Line[],
   options: { customerEmail?: string | null; countryCode?: string; marketCode?: string } = {},
 ): Promise<{ selectionId: string; headers: Headers }> {
-  const selectionId = await adminCart(lines, options);
-  return { selectionId, headers: asSession(await handToSession(selectionId)) };
+  return handToSession(t, await adminCart(lines, options));
 }
 
 async function issue(selectionId: string, options: { ignoreShipping?: boolean; ignoreTax?: boolean } = {}) {
@@ -448,8 +403,8 @@ describe('the order', () => {
   }
 
   it('snapshots lines in selection order and totals exactly as the selection showed them', async () => {
-    const plainCart = await snapshotCart();
-    const plain = await placeAndCompare(plainCart, asSession(await handToSession(plainCart)));
+    const plainCart = await handToSession(t, await snapshotCart());
+    const plain = await placeAndCompare(plainCart.selectionId, plainCart.headers);
     expect(plain.items.map((i) => [i.quantity, i.unitPrice.amount, i.lineTotal.amount])).toEqual([
       [2, '149.00', '298.00'],
       [1, '99.00', '99.00'],
@@ -819,7 +774,7 @@ describe('orders and customers for the dashboard', () => {
     expect((await t.admin(AdminCustomers, { search: `nobody-${tag}` })).customers.edges).toEqual([]);
     const tooLong = await t.request(AdminCustomers, { search: 'x'.repeat(101) }, asAdmin);
     expect(tooLong.errors?.[0]).toMatchObject({ message: 'search is at most 100 characters', extensions: { code: 'BAD_USER_INPUT' } });
-    const session = asSession(await handToSession(await adminCart([])));
+    const { headers: session } = await handToSession(t, await adminCart([]));
     expect((await t.request(AdminCustomers, {}, session)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });

@@ -10,7 +10,8 @@ import { schema } from '../src/schema/index.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, IssueLink, SetCustomer } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -20,6 +21,11 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 // ---------------------------------------------------------------- documents
+
+// What a claimant and an admin are each shown of a link.
+graphql(`
+  fragment PrivLinkView on ShareableLink { id status selection { id } claims { id selection { id customer { email } } } order { id } }
+`);
 
 const Claim = graphql(`
   mutation PrivClaim($input: ClaimSelectionInput!) {
@@ -33,13 +39,7 @@ const Claim = graphql(`
           id
           selection { id }
           order { id }
-          link {
-            id
-            status
-            selection { id }
-            claims { id selection { id customer { email } } }
-            order { id }
-          }
+          link { ...PrivLinkView }
         }
       }
     }
@@ -48,29 +48,13 @@ const Claim = graphql(`
 
 const LinkAsAdmin = graphql(`
   query PrivLink($id: ID!) {
-    shareableLink(id: $id) {
-      id
-      status
-      selection { id }
-      claims { id selection { id customer { email } } }
-      order { id }
-    }
+    shareableLink(id: $id) { ...PrivLinkView }
   }
 `);
 
 const SelectionMarket = graphql(`
   query PrivSelectionMarket($id: ID!) {
     selection(id: $id) { id market { code warehouses { code } } }
-  }
-`);
-
-const SetCustomer = graphql(`
-  mutation PrivSetCustomer($input: SetCustomerInput!) {
-    setCustomer(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on SetCustomerSuccess { selection { id customer { email firstName lastName } } }
-    }
   }
 `);
 
@@ -82,11 +66,7 @@ const SelectionCustomer = graphql(`
 
 const Place = graphql(`
   mutation PrivPlace($input: PlaceOrderInput!) {
-    placeOrder(input: $input) {
-      __typename
-      ... on Error { code message }
-      ... on PlaceOrderSuccess { order { id customer { email firstName lastName } } }
-    }
+    placeOrder(input: $input) { __typename ...TestFailure ... on PlaceOrderSuccess { order { id customer { email firstName lastName } } } }
   }
 `);
 

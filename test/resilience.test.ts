@@ -12,7 +12,8 @@ import type { Database } from '../src/db/client.js';
 import { createLogger } from '../src/observability/log.js';
 import { ADMIN_KEY, asAdmin, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 describe('isDatabaseUnavailable', () => {
   const pgError = (code: string) => Object.assign(new Error('server says no'), { code, severity: 'FATAL' });

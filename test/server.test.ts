@@ -88,7 +88,7 @@ describe('graphql-ws', () => {
   it('refuses a socket without an admin key with 4403 Forbidden, a storefront session too', async () => {
     const forbidden = [4403, 'Forbidden: a socket needs an admin key (connectionParams.authorization: "Bearer <key>")'];
     await seedCatalog(t);
-    const session = await handToSession(await createSelection(t));
+    const { token: session } = await handToSession(t, await createSelection(t));
     const params: Record<string, string>[] = [{}, { sessionToken: session }, { 'x-session-token': session }, { sessionToken: 'not-a-session' }];
     for (const connectionParams of params) {
       expect(await closeOf(connectionParams)).toEqual(forbidden);

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/client.js';
 import { asAdmin, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 describe.runIf(process.env.TEST_DATABASE_URL)('stop with a request in flight', () => {
   let t: TestApp;

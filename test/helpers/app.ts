@@ -7,7 +7,7 @@ import { print } from 'graphql';
 import pg from 'pg';
 import { expect, inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import type { App } from '../../src/app.js';
+import type { App, BuildOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import type { Database } from '../../src/db/client.js';
@@ -116,10 +116,11 @@ export async function createTestDatabase(): Promise<{ database: Database; url: s
   };
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** `options` as buildApp takes them (a test's clock, log), but for the database: this file's own. */
+export async function startTestApp(env: Record<string, string> = {}, options: Omit<BuildOptions, 'database'> = {}): Promise<TestApp> {
   const { database, url: databaseUrl, drop } = await createTestDatabase();
   const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, PORT: '0', ...env });
-  const app = await buildApp(config, { database });
+  const app = await buildApp(config, { ...options, database });
 
   async function request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers: Record<string, string> = {}) {
     const response = await app.yoga.fetch('http://linkcart.test/graphql', {

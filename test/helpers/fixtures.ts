@@ -1,74 +1,9 @@
 // A small standard catalog and storefront sessions for tests.
-import { newSessionToken } from '../../src/auth/session.js';
 import { db } from '../../src/db/client.js';
 import { Prisma } from '../../src/generated/prisma/client.js';
-import { graphql } from '../gql/index.js';
+import { asSession, is } from './app.js';
 import type { TestApp } from './app.js';
-
-export const ImportCatalog = graphql(`
-  mutation TestImportCatalog($input: ImportCatalogInput!) {
-    importCatalog(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on ImportCatalogSuccess {
-        markets { code countries warehouses { code } }
-        pricelists { code currency }
-        warehouses { code name }
-        products { code name variants { sku name } }
-      }
-    }
-  }
-`);
-
-export const CreateSelection = graphql(`
-  mutation TestCreateSelection($input: CreateSelectionInput!) {
-    createSelection(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on ShippingUnavailableError { countryCode }
-      ... on CreateSelectionSuccess { selection { id currency countryCode status customer { email } } }
-    }
-  }
-`);
-
-export const AddItem = graphql(`
-  mutation TestAddItem($input: AddSelectionItemInput!) {
-    addSelectionItem(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on AddSelectionItemSuccess { item { id } }
-    }
-  }
-`);
-
-export const IssueLink = graphql(`
-  mutation TestIssueLink($input: IssueShareableLinkInput!) {
-    issueShareableLink(input: $input) {
-      __typename
-      ... on Error { message code }
-      ... on ValidationError { path }
-      ... on ShippingUnavailableError { countryCode }
-      ... on IssueShareableLinkSuccess { hash2 url link { id hash1 status lockItems ignoreShipping ignoreTax expiresAt } }
-    }
-  }
-`);
-
-/** What a claimant's storefront does at checkout: attach the buyer, place the order. */
-export const Checkout = graphql(`
-  mutation TestCheckout($selectionId: ID!, $key: String!, $email: String! = "buyer@example.com") {
-    setCustomer(input: { selectionId: $selectionId, email: $email }) {
-      __typename
-      ... on Error { message code }
-    }
-    placeOrder(input: { selectionId: $selectionId, idempotencyKey: $key }) {
-      __typename
-      ... on Error { message code }
-      ... on PlaceOrderSuccess { order { id number } }
-    }
-  }
-`);
+import { AddItem, Claim, CreateSelection, ImportCatalog, IssueLink, RemoveItem } from './documents.js';
 
 /**
  * Warehouses W1, W2; pricelists SEK (SEK, 2 digits), JPY (JPY, 0 digits), KWD (KWD, 3 digits);
@@ -150,17 +85,40 @@ export async function createSelection(
   return result.createSelection.selection.id;
 }
 
+/** A storefront session's claimed copy of an admin selection. */
+export interface Held {
+  token: string;
+  /** The session's headers: X-Session-Token. */
+  headers: Record<string, string>;
+  /** The copy's id. */
+  selectionId: string;
+  /** The copy's lines, in the order of the original's. */
+  itemIds: string[];
+}
+
 /**
- * Hands a selection to a new storefront session, as a claim will (issue #3), and returns the
- * session token. `locked` marks it as claimed from a lockItems link.
+ * Hands an admin selection to a new storefront session the way a storefront gets one: a link
+ * issued (with `locked`, as lockItems) and claimed. The session holds the claim's copy. A link
+ * is not issued for an empty selection, so an empty one is shared with a mug that the session
+ * then removes from its copy.
  */
-export async function handToSession(selectionId: string, options: { locked?: boolean } = {}): Promise<string> {
-  return db().$transaction(async (tx) => {
-    const { token, tokenDigest } = newSessionToken();
-    const session = await tx.storefrontSession.create({ data: { tokenDigest }, select: { id: true } });
-    await tx.selection.update({ where: { id: selectionId }, data: { sessionId: session.id, locked: options.locked ?? false } });
-    return token;
-  });
+export async function handToSession(t: TestApp, selectionId: string, { locked = false }: { locked?: boolean } = {}): Promise<Held> {
+  const issue = () => t.admin(IssueLink, { input: { selectionId, lockItems: locked } });
+  let issued = (await issue()).issueShareableLink;
+  const empty = issued.__typename === 'SelectionStateError' && issued.code === 'SELECTION_EMPTY' && !locked;
+  if (empty) {
+    is((await t.admin(AddItem, { input: { selectionId, sku: 'MUG', quantity: 1 } })).addSelectionItem, 'AddSelectionItemSuccess');
+    issued = (await issue()).issueShareableLink;
+  }
+  const link = is(issued, 'IssueShareableLinkSuccess');
+  const claimed = is((await t.request(Claim, { input: { hash1: link.link.hash1, hash2: link.hash2 } })).data!.claimSelection, 'ClaimSelectionSuccess');
+  const held = { token: claimed.sessionToken, headers: asSession(claimed.sessionToken), selectionId: claimed.selection.id, itemIds: claimed.selection.items.map((item) => item.id) };
+  if (empty) {
+    const removed = await t.data(RemoveItem, { input: { selectionId: held.selectionId, itemId: held.itemIds[0]! } }, held.headers);
+    is(removed.removeSelectionItem, 'RemoveSelectionItemSuccess');
+    held.itemIds = [];
+  }
+  return held;
 }
 
 /** A table of the schema: each Prisma model is a table of the same name (the schema maps none). */
