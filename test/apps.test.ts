@@ -8,7 +8,8 @@ import { db } from '../src/db/client.js';
 import { ADMIN_KEY, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
 import { subscribeWs } from './helpers/events.js';
-import { AddItem, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
+import { AddItem, IssueLink } from './helpers/documents.js';
+import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
 const env = { ADMIN_API_KEY: ADMIN_KEY, PORT: '0', ...(process.env.REDIS_URL && { REDIS_URL: process.env.REDIS_URL }) };
 

@@ -8,19 +8,10 @@ import type { ShareableLinkStatus } from '../src/generated/prisma/enums.js';
 import { effectiveStatus, linksShowing } from '../src/services/link.js';
 import { orderVisibleTo, ordersVisibleTo } from '../src/services/order.js';
 import { chargesOf, ships } from '../src/services/selection.js';
-import { asSession, startTestApp } from './helpers/app.js';
+import { is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, Checkout, ImportCatalog, IssueLink, createSelection, seedCatalog } from './helpers/fixtures.js';
-import { graphql } from './gql/index.js';
-
-const ClaimForRules = graphql(`
-  mutation TestRulesClaim($input: ClaimSelectionInput!) {
-    claimSelection(input: $input) {
-      __typename
-      ... on ClaimSelectionSuccess { sessionToken selection { id } }
-    }
-  }
-`);
+import { AddItem, Checkout, ImportCatalog } from './helpers/documents.js';
+import { createSelection, handToSession, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 /** Two links, each claimed and bought (so CONSUMED), with the session that bought from each. */
@@ -29,7 +20,7 @@ const bought: { linkId: string; sessionId: string }[] = [];
 /** A new admin selection with a mug in it. */
 async function cartWithAMug(): Promise<string> {
   const selectionId = await createSelection(t);
-  await t.admin(AddItem, { input: { selectionId, sku: 'MUG', quantity: 1 } });
+  is((await t.admin(AddItem, { input: { selectionId, sku: 'MUG', quantity: 1 } })).addSelectionItem, 'AddSelectionItemSuccess');
   return selectionId;
 }
 
@@ -37,19 +28,12 @@ beforeAll(async () => {
   t = await startTestApp();
   await seedCatalog(t);
   for (const key of ['first', 'second']) {
-    const issued = await t.admin(IssueLink, { input: { selectionId: await cartWithAMug(), lockItems: false } });
-    if (issued.issueShareableLink.__typename !== 'IssueShareableLinkSuccess') throw new Error(JSON.stringify(issued));
-    const { hash2, link } = issued.issueShareableLink;
-    const claimed = await t.data(ClaimForRules, { input: { hash1: link.hash1, hash2 } }, {});
-    if (claimed.claimSelection.__typename !== 'ClaimSelectionSuccess') throw new Error(JSON.stringify(claimed));
-    const { sessionToken, selection } = claimed.claimSelection;
-    const placed = await t.data(Checkout, { selectionId: selection.id, key }, asSession(sessionToken));
-    if (placed.placeOrder.__typename !== 'PlaceOrderSuccess') throw new Error(JSON.stringify(placed));
-    const { sessionId } = await db().selection.findUniqueOrThrow({ where: { id: selection.id }, select: { sessionId: true } });
-    bought.push({ linkId: link.id, sessionId: sessionId! });
+    const held = await handToSession(t, await cartWithAMug());
+    is((await t.data(Checkout, { selectionId: held.selectionId, key }, held.headers)).placeOrder, 'PlaceOrderSuccess');
+    const copy = await db().selection.findUniqueOrThrow({ where: { id: held.selectionId }, select: { sessionId: true, claim: { select: { linkId: true } } } });
+    bought.push({ linkId: copy.claim!.linkId, sessionId: copy.sessionId! });
   }
-  const direct = await t.admin(Checkout, { selectionId: await cartWithAMug(), key: 'direct' });
-  if (direct.placeOrder.__typename !== 'PlaceOrderSuccess') throw new Error(JSON.stringify(direct));
+  is((await t.admin(Checkout, { selectionId: await cartWithAMug(), key: 'direct' })).placeOrder, 'PlaceOrderSuccess');
 });
 
 afterAll(async () => {
