@@ -11,7 +11,9 @@ import { subscribeWs } from './helpers/events.js';
 import { AddItem, IssueLink } from './helpers/documents.js';
 import { createSelection, seedCatalog } from './helpers/fixtures.js';
 
-const env = { ADMIN_API_KEY: ADMIN_KEY, PORT: '0', ...(process.env.REDIS_URL && { REDIS_URL: process.env.REDIS_URL }) };
+// The outbox poll is an hour: an event arrives only through its app's announcement, so a
+// second app that took over the first's announcements would fail this test too.
+const env = { ADMIN_API_KEY: ADMIN_KEY, PORT: '0', LINK_EVENT_POLL_MS: '3600000', ...(process.env.REDIS_URL && { REDIS_URL: process.env.REDIS_URL }) };
 
 let a: TestApp;
 let urlA: string;
