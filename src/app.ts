@@ -25,7 +25,7 @@ import type { Logger } from './observability/log.js';
 import { createMetrics } from './observability/metrics.js';
 import type { AppMetrics } from './observability/metrics.js';
 import type { Context } from './schema/builder.js';
-import { buildSchema } from './schema/index.js';
+import { schema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
 
 type Yoga = ReturnType<typeof createYoga<ServerContext, Context>>;
@@ -122,7 +122,7 @@ interface ApiOptions {
 /** GraphQL (HTTP, SSE, and the sockets' operations): the schema of this configuration behind yoga's plugins. */
 function graphqlApi(config: Config, { logger, requests, metrics, isReady, context }: ApiOptions): Yoga {
   return createYoga<ServerContext, Context>({
-    schema: buildSchema({ production: config.production }),
+    schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     graphiql: config.production ? false : { title: 'Linkcart', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_QUERY },

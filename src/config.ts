@@ -92,8 +92,17 @@ function logFormat(env: Env, terminal: boolean): 'json' | 'pretty' {
   const raw = (env.LOG_FORMAT ?? '').toLowerCase();
   if (raw === 'json' || raw === 'pretty') return raw;
   if (raw !== '') throw new ConfigError(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
-  return terminal && env.NODE_ENV !== 'production' ? 'pretty' : 'json';
+  return terminal && !inProduction(env) ? 'pretty' : 'json';
 }
+
+const inProduction = (env: Env) => env.NODE_ENV === 'production';
+
+/**
+ * Whether this process runs in production, for what is set once per process rather than per
+ * app: the Pothos builder, which every app in the process shares, checks that resolvers use the
+ * Prisma query they are handed only outside production (the check wraps every such field).
+ */
+export const PRODUCTION_PROCESS = inProduction(process.env);
 
 /** `terminal`: whether the logs go to a terminal (the default LOG_FORMAT depends on it). */
 export function loadConfig(env: Env = process.env, terminal = false): Config {
@@ -121,6 +130,6 @@ export function loadConfig(env: Env = process.env, terminal = false): Config {
     metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
     logLevel: logLevel(env),
     logFormat: logFormat(env, terminal),
-    production: env.NODE_ENV === 'production',
+    production: inProduction(env),
   };
 }

@@ -11,6 +11,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { AuthFailure } from '@pothos/plugin-scope-auth';
 import { PAGE } from '../answer-size.js';
 import type { Caller } from '../auth/caller.js';
+import { PRODUCTION_PROCESS } from '../config.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import type { AppMetrics } from '../observability/metrics.js';
 import type { LinkEvents } from '../events/stream.js';
@@ -20,9 +21,6 @@ import { LIMITS } from '../services/validate.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import type { Loaders } from './loaders.js';
-
-/** Marks a schema (its extensions) whose prisma fields do not warn of a `query` they left unused: production's. */
-export const QUIET_UNUSED_QUERY = 'quietUnusedQuery';
 
 export interface Context {
   caller: Caller;
@@ -77,11 +75,8 @@ export const builder = new SchemaBuilder<{
     dmmf: getDatamodel(),
     exposeDescriptions: false,
     filterConnectionTotalCount: true,
-    // Whether to warn is the schema's (schema/index.ts buildSchema), not the process's: the
-    // builder is shared by every app in the process, and reads no environment.
-    onUnusedQuery: (info) => {
-      if (!info.schema.extensions[QUIET_UNUSED_QUERY]) console.warn(`Prisma query was unused in resolver for ${info.parentType.name}.${info.fieldName}`);
-    },
+    // Decided once per process (the builder is): off in production, where it would wrap every prisma field.
+    onUnusedQuery: PRODUCTION_PROCESS ? null : 'warn',
     maxConnectionSize: PAGE.max,
     defaultConnectionSize: PAGE.default,
   },
