@@ -3,11 +3,11 @@ import DataLoader from 'dataloader';
 import { db } from '../db/client.js';
 import type { ShareableLink as ShareableLinkRow } from '../generated/prisma/client.js';
 import { chargesOf } from '../services/selection.js';
-import type { Charges } from '../services/selection.js';
+import type { Charges, ChargesKey } from '../services/selection.js';
 
 export interface Loaders {
-  /** Shipping and tax of a selection, by "marketId|pricelistId|countryCode". */
-  charges: DataLoader<string, Charges>;
+  /** Shipping and tax of a selection, by its market, pricelist and country. */
+  charges: DataLoader<ChargesKey, Charges, string>;
   /** Currency, status and lock of selections, by id: what their lines need. */
   selections: SelectionFactsLoader;
   /** Shareable links, by id (an admin's list of orders shows each one's link). */
@@ -49,19 +49,10 @@ function createSelectionFacts(): SelectionFactsLoader {
   };
 }
 
-export function shippingKey(marketId: string, pricelistId: string, countryCode: string): string {
-  return `${marketId}|${pricelistId}|${countryCode}`;
-}
-
 export function createLoaders(): Loaders {
   return {
     // One statement for every selection of the request.
-    charges: new DataLoader((keys) =>
-      chargesOf(keys.map((key) => {
-        const [marketId, pricelistId, countryCode] = key.split('|') as [string, string, string];
-        return { marketId, pricelistId, countryCode };
-      })),
-    ),
+    charges: new DataLoader(chargesOf, { cacheKeyFn: (key) => `${key.marketId}|${key.pricelistId}|${key.countryCode}` }),
     selections: createSelectionFacts(),
     links: new DataLoader(async (ids) => {
       const rows = await db().shareableLink.findMany({ where: { id: { in: [...ids] } } });

@@ -15,7 +15,6 @@ import { OFFERS_PAGE, offersOf } from '../services/catalog.js';
 import { Customer } from './customer.js';
 import { customerAsSeenBy } from '../services/customer.js';
 import { resultErrors } from './errors.js';
-import { shippingKey } from './loaders.js';
 import type { SelectionFacts } from './loaders.js';
 import { Money, SelectionTotals } from './money.js';
 
@@ -243,7 +242,7 @@ builder.prismaObjectFields('Selection', (t) => ({
         items: { orderBy: ITEM_ORDER, select: { quantity: true, unitPrice: true, taxable: true } },
       },
       resolve: async (s, _args, ctx) => {
-        const { shippingRate, taxRate } = await ctx.loaders.charges.load(shippingKey(s.marketId, s.pricelistId, s.countryCode));
+        const { shippingRate, taxRate } = await ctx.loaders.charges.load(s);
         const totals = computeTotals({ lines: s.items, shippingRate, taxRate, ignoreShipping: s.ignoreShipping, ignoreTax: s.ignoreTax });
         return { ...totals, currency: s.pricelist.currency };
       },
