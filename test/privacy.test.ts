@@ -10,8 +10,8 @@ import { schema } from '../src/schema/index.js';
 import { graphql } from './gql/index.js';
 import { asAdmin, asSession, is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, IssueLink, SetCustomer } from './helpers/documents.js';
-import { createSelection, seedCatalog } from './helpers/fixtures.js';
+import { SetCustomer } from './helpers/documents.js';
+import { createSelection, mugLink, mugSelection, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -80,14 +80,6 @@ const ReadOrder = graphql(`
 
 interface Issued { linkId: string; hash1: string; hash2: string }
 
-/** An admin selection with one line, optionally for a customer, and an ACTIVE link to it. */
-async function sharedSelection(customerEmail?: string): Promise<{ selectionId: string } & Issued> {
-  const selectionId = await createSelection(t, customerEmail ? { customerEmail } : {});
-  is((await t.admin(AddItem, { input: { selectionId, sku: 'MUG', quantity: 1 } })).addSelectionItem, 'AddSelectionItemSuccess');
-  const issued = is((await t.admin(IssueLink, { input: { selectionId, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
-  return { selectionId, linkId: issued.link.id, hash1: issued.link.hash1, hash2: issued.hash2 };
-}
-
 /** Claims a link, anonymously or with a session token; the whole answer. */
 async function claim(link: Issued, headers: Record<string, string> = {}) {
   const answer = (await t.data(Claim, { input: { hash1: link.hash1, hash2: link.hash2 } }, headers)).claimSelection;
@@ -112,7 +104,7 @@ const hidden = { selection: null, claims: [], order: null };
 
 describe('the link behind a claim', () => {
   it('hides the admin selection, the claims and the order from an anonymous claimant\'s answer', async () => {
-    const link = await sharedSelection('vip.hidden@example.com');
+    const link = await mugLink(t, { customerEmail: 'vip.hidden@example.com' });
     const first = await claim(link);
     expect(first.claim.link).toEqual({ id: link.linkId, status: 'ACTIVE', ...hidden });
     expect(first.claim.selection.id).toBe(first.selection.id);
@@ -137,7 +129,7 @@ describe('the link behind a claim', () => {
   });
 
   it('hides them from a session that claims again, also once another claimant\'s order consumed the link', async () => {
-    const link = await sharedSelection();
+    const link = await mugLink(t);
     const mine = await claim(link);
     const mySession = asSession(mine.sessionToken);
     const theirs = await claim(link);
@@ -171,7 +163,7 @@ describe('the link behind a claim', () => {
   });
 
   it('shows them in the claim answer of an admin who claims', async () => {
-    const link = await sharedSelection();
+    const link = await mugLink(t);
     const answer = await claim(link, asAdmin);
     expect(answer.claim.link.selection).toEqual({ id: link.selectionId });
     expect(answer.claim.link.claims.map((c) => c.id)).toEqual([answer.claim.id]);
@@ -196,7 +188,7 @@ describe('the link behind a claim', () => {
 
 describe('market.warehouses', () => {
   it('is empty for a session and the allocation order for an admin', async () => {
-    const link = await sharedSelection();
+    const link = await mugLink(t);
     const copy = await claim(link);
     const asClaimant = (await t.data(SelectionMarket, { id: copy.selection.id }, asSession(copy.sessionToken))).selection;
     expect(asClaimant).toEqual({ id: copy.selection.id, market: { code: 'SE', warehouses: [] } });
@@ -219,7 +211,7 @@ describe('a stored customer', () => {
   });
 
   it('is not shown to a claimant of a link made for it, nor when its e-mail is given without names', async () => {
-    const link = await sharedSelection(email);
+    const link = await mugLink(t, { customerEmail: email });
     const copy = await claim(link);
     const session = asSession(copy.sessionToken);
     // The copy is for the stored customer, but the claimant does not learn the stored names.
@@ -245,7 +237,7 @@ describe('a stored customer', () => {
   });
 
   it('keeps its names when a session gives others: they stay with the session\'s selection and order', async () => {
-    const link = await sharedSelection();
+    const link = await mugLink(t);
     const copy = await claim(link);
     const session = asSession(copy.sessionToken);
 
@@ -281,11 +273,11 @@ describe('a stored customer', () => {
 
   it('is created with the names a session gives for a new e-mail, and not changed by the next session', async () => {
     const fresh = `fresh.${randomUUID()}@example.com`;
-    const first = await claim(await sharedSelection());
+    const first = await claim(await mugLink(t));
     await setCustomer({ selectionId: first.selection.id, email: fresh, firstName: 'Fay', lastName: 'First' }, asSession(first.sessionToken));
     expect(await storedNames(fresh)).toEqual({ firstName: 'Fay', lastName: 'First' });
 
-    const second = await claim(await sharedSelection());
+    const second = await claim(await mugLink(t));
     const answer = await setCustomer({ selectionId: second.selection.id, email: fresh, firstName: 'Sid' }, asSession(second.sessionToken));
     expect(answer.customer).toEqual({ email: fresh, firstName: 'Sid', lastName: null });
     expect(await storedNames(fresh)).toEqual({ firstName: 'Fay', lastName: 'First' });
@@ -298,15 +290,14 @@ describe('an order\'s customer', () => {
   it('keeps the e-mail and names given at order time after the stored customer changes', async () => {
     // A session's order, names given.
     const sessionEmail = `snap.session.${randomUUID()}@example.com`;
-    const copy = await claim(await sharedSelection());
+    const copy = await claim(await mugLink(t));
     const session = asSession(copy.sessionToken);
     await setCustomer({ selectionId: copy.selection.id, email: sessionEmail, firstName: 'Sam', lastName: 'Given' }, session);
     const sessionOrder = await place(copy.selection.id, session);
 
     // An admin's order of its own selection, names given.
     const adminEmail = `snap.admin.${randomUUID()}@example.com`;
-    const adminSelection = await createSelection(t);
-    is((await t.admin(AddItem, { input: { selectionId: adminSelection, sku: 'MUG', quantity: 1 } })).addSelectionItem, 'AddSelectionItemSuccess');
+    const adminSelection = await mugSelection(t);
     await setCustomer({ selectionId: adminSelection, email: adminEmail, firstName: 'Ann', lastName: 'Old' }, asAdmin);
     const adminOrder = await place(adminSelection, asAdmin);
     expect(adminOrder.customer).toEqual({ email: adminEmail, firstName: 'Ann', lastName: 'Old' });

@@ -28,7 +28,7 @@ import type { TestClaimMutation } from './gql/graphql.js';
 import { ADMIN_KEY, asSession, is, startTestApp } from './helpers/app.js';
 import type { GraphQLResponse, TestApp } from './helpers/app.js';
 import { AddItem, Checkout, Claim, CreateSelection, IssueLink, RevokeLink } from './helpers/documents.js';
-import { createSelection, seedCatalog } from './helpers/fixtures.js';
+import { mugLink, seedCatalog } from './helpers/fixtures.js';
 
 // ---------------------------------------------------------------- documents
 
@@ -105,21 +105,6 @@ function claimOverHttp(baseUrl: string, hash1: string, hash2: string, headers: H
     request.on('error', reject);
     request.end(body);
   });
-}
-
-interface Link {
-  linkId: string;
-  selectionId: string;
-  hash1: string;
-  hash2: string;
-}
-
-/** A new admin selection with one mug, and an ACTIVE link to it. */
-async function newLink(t: TestApp): Promise<Link> {
-  const selectionId = await createSelection(t);
-  is((await t.admin(AddItem, { input: { selectionId, sku: 'MUG', quantity: 1 } })).addSelectionItem, 'AddSelectionItemSuccess');
-  const issued = is((await t.admin(IssueLink, { input: { selectionId, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
-  return { linkId: issued.link.id, selectionId, hash1: issued.link.hash1, hash2: issued.hash2 };
 }
 
 /** A well-formed hash2 that is not the link's (a fresh 256-bit secret). */
@@ -205,7 +190,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
   const claim = (link: { hash1: string }, hash2: string, address?: string, headers?: Headers) => claimOn(t.app, link.hash1, hash2, address, headers);
 
   it('after LIMIT wrong pairs from one address, the right pair from it is RATE_LIMITED and writes nothing', async () => {
-    const link = await newLink(t);
+    const link = await mugLink(t);
     const address = newAddress();
     // Each guess names another hash1, so only the address reaches the limit.
     for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claimOn(t.app, unknownHash1(), wrongHash2(), address));
@@ -228,7 +213,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
   });
 
   it('counts only past the limit: LIMIT - 1 failures leave the address free', async () => {
-    const link = await newLink(t);
+    const link = await mugLink(t);
     const address = newAddress();
     for (let i = 0; i < LIMIT - 1; i++) expectLinkNotFound(await claimOn(t.app, unknownHash1(), wrongHash2(), address));
     expectClaimed(await claim(link, link.hash2, address));
@@ -238,7 +223,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
   });
 
   it('wrong hash2 guesses for one hash1 from many addresses lock none of them out, and not the link', async () => {
-    const target = await newLink(t);
+    const target = await mugLink(t);
     const guessers = Array.from({ length: LIMIT * 3 }, () => newAddress());
     for (const address of guessers) expectLinkNotFound(await claim(target, wrongHash2(), address));
 
@@ -249,7 +234,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
   });
 
   it('counts an IPv6 client per /64: other addresses of the same network share its count', async () => {
-    const link = await newLink(t);
+    const link = await mugLink(t);
     const network = newAddress().replace(/::1$/, '');
     for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claim(link, wrongHash2(), `${network}::${(i + 2).toString(16)}`));
     expectRateLimited(await claim(link, link.hash2, `${network}:ffff:ffff:ffff:ffff`));
@@ -257,16 +242,16 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
   });
 
   it('does not count LINK_REVOKED, LINK_USED or LINK_EXPIRED answers as failures', async () => {
-    const fresh = await newLink(t);
+    const fresh = await mugLink(t);
 
-    const revoked = await newLink(t);
+    const revoked = await mugLink(t);
     is((await t.admin(RevokeLink, { input: { linkId: revoked.linkId } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
     const revokedFrom = newAddress();
     for (let i = 0; i < LIMIT * 2; i++) {
       expect(await claim(revoked, revoked.hash2, revokedFrom)).toMatchObject({ __typename: 'LinkUnavailableError', code: 'LINK_REVOKED' });
     }
 
-    const used = await newLink(t);
+    const used = await mugLink(t);
     const buyer = expectClaimed(await claim(used, used.hash2, newAddress()));
     const bought = await t.data(Checkout, { selectionId: buyer.selection.id, key: `rate-${randomUUID()}` }, asSession(buyer.sessionToken));
     is(bought.placeOrder, 'PlaceOrderSuccess');
@@ -275,7 +260,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
       expect(await claim(used, used.hash2, usedFrom)).toMatchObject({ __typename: 'LinkUnavailableError', code: 'LINK_USED' });
     }
 
-    const expired = await newLink(t);
+    const expired = await mugLink(t);
     await db().shareableLink.update({ where: { id: expired.linkId }, data: { expiresAt: new Date('2020-01-01T00:00:00.000Z') } });
     const expiredFrom = newAddress();
     for (let i = 0; i < LIMIT * 2; i++) {
@@ -284,25 +269,25 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
 
     // Neither the addresses nor the hash1s were counted on.
     expectClaimed(await claim(fresh, fresh.hash2, revokedFrom));
-    const another = await newLink(t);
+    const another = await mugLink(t);
     expectClaimed(await claim(another, another.hash2, usedFrom));
-    const third = await newLink(t);
+    const third = await mugLink(t);
     expectClaimed(await claim(third, third.hash2, expiredFrom));
     expect(await claim(revoked, revoked.hash2, newAddress())).toMatchObject({ code: 'LINK_REVOKED' });
     expect(await claim(used, used.hash2, newAddress())).toMatchObject({ code: 'LINK_USED' });
   });
 
   it('but a wrong hash2 for a revoked link is a failure like any other (no oracle)', async () => {
-    const revoked = await newLink(t);
+    const revoked = await mugLink(t);
     is((await t.admin(RevokeLink, { input: { linkId: revoked.linkId } })).revokeShareableLink, 'RevokeShareableLinkSuccess');
     const address = newAddress();
     for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claim(revoked, wrongHash2(), address));
-    const link = await newLink(t);
+    const link = await mugLink(t);
     expectRateLimited(await claim(link, link.hash2, address));
   });
 
   it('counts the LAST X-Forwarded-For entry: "spoofed, real" is counted as real', async () => {
-    const link = await newLink(t);
+    const link = await mugLink(t);
     const real = newAddress();
     // The client varies what it claims to be; the proxy's entry (last) stays the same.
     for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claimOn(t.app, unknownHash1(), wrongHash2(), `${newAddress()}, ${real}`));
@@ -315,13 +300,13 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
     // And a client that always claims to be the same spoofed address does not share its limit.
     const spoofed = newAddress();
     for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claimOn(t.app, unknownHash1(), wrongHash2(), `${spoofed}, ${newAddress()}`));
-    const next = await newLink(t);
+    const next = await mugLink(t);
     expectClaimed(await claim(next, next.hash2, `${spoofed}, ${newAddress()}`));
   });
 
   it('without X-Forwarded-For, counts the socket address even with TRUST_PROXY', async () => {
     const url = await t.app.start();
-    const link = await newLink(t);
+    const link = await mugLink(t);
     for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claimOverHttp(url, unknownHash1(), wrongHash2()));
     expectRateLimited(await claimOverHttp(url, link.hash1, link.hash2));
     // From the same socket address behind the proxy, another client is counted by its entry.
@@ -331,7 +316,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
   it('keeps the counts in this process without REDIS_URL: a second instance does not share them', async () => {
     const second = await buildApp(config({ CLAIM_RATE_LIMIT: String(LIMIT), TRUST_PROXY: 'true' }), { database: t.database, ...frozenClock });
     try {
-      const link = await newLink(t);
+      const link = await mugLink(t);
       const address = newAddress();
       for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claimOn(t.app, unknownHash1(), wrongHash2(), address));
       expectRateLimited(await claimOn(t.app, link.hash1, link.hash2, address));
@@ -349,7 +334,7 @@ describe('claim rate limit through the API (TRUST_PROXY on, counts in this proce
       ...frozenClock,
     });
     try {
-      const link = await newLink(t);
+      const link = await mugLink(t);
       const address = newAddress();
       for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claimOn(second, unknownHash1(), wrongHash2(), address));
       const before = await claimWrites();
@@ -379,7 +364,7 @@ describe('claim rate limit with TRUST_PROXY off', () => {
   });
 
   it('ignores X-Forwarded-For: different values share the limit of the one socket address', async () => {
-    const link = await newLink(t);
+    const link = await mugLink(t);
     for (let i = 0; i < LIMIT; i++) {
       expectLinkNotFound(await claimOverHttp(url, unknownHash1(), wrongHash2(), { 'x-forwarded-for': newAddress() }, '127.0.0.1'));
     }
@@ -394,7 +379,7 @@ describe('claim rate limit with TRUST_PROXY off', () => {
   });
 
   it('wrong pairs naming one hash1 from eleven addresses (127.0.0.2 … 127.0.0.12) leave the right pair claimable', async () => {
-    const link = await newLink(t);
+    const link = await mugLink(t);
     const guessers = Array.from({ length: 11 }, (_, i) => `127.0.0.${i + 2}`);
     for (const address of guessers) expectLinkNotFound(await claimOverHttp(url, link.hash1, wrongHash2(), {}, address));
     // Nobody is locked out: not a fresh address, not a guesser with one failure.
@@ -406,7 +391,7 @@ describe('claim rate limit with TRUST_PROXY off', () => {
   });
 
   it('does not let a changed X-Forwarded-For take the limit away from the socket address', async () => {
-    const link = await newLink(t);
+    const link = await mugLink(t);
     for (let i = 0; i < LIMIT; i++) expectLinkNotFound(await claimOverHttp(url, unknownHash1(), wrongHash2(), {}, '127.0.1.3'));
     const spoof = newAddress();
     expectRateLimited(await claimOverHttp(url, link.hash1, link.hash2, { 'x-forwarded-for': spoof }, '127.0.1.3'));
@@ -454,7 +439,7 @@ describe.runIf(process.env.REDIS_URL)('claim rate limit through Redis (REDIS_URL
   });
 
   it('failures on one instance block the address on the other, for the TTL Redis holds', async () => {
-    const link = await newLink(t);
+    const link = await mugLink(t);
     const address = newAddress();
     for (let i = 0; i < LIMIT; i++) {
       const hash1 = unknownHash1();
@@ -476,7 +461,7 @@ describe.runIf(process.env.REDIS_URL)('claim rate limit through Redis (REDIS_URL
   });
 
   it('guesses for one hash1 from many addresses, over both instances, lock nobody out of the link', async () => {
-    const target = await newLink(t);
+    const target = await mugLink(t);
     const apps = [t.app, second, t.app];
     for (let i = 0; i < LIMIT * 2; i++) {
       expectLinkNotFound(await claimOn(apps[i % apps.length]!, target.hash1, wrongHash2(), newAddress()));
@@ -487,7 +472,7 @@ describe.runIf(process.env.REDIS_URL)('claim rate limit through Redis (REDIS_URL
   });
 
   it('expires the lock with the Redis key: once it is gone, both instances accept the address again', async () => {
-    const link = await newLink(t);
+    const link = await mugLink(t);
     const address = newAddress();
     for (let i = 0; i < LIMIT; i++) {
       const hash1 = unknownHash1();
@@ -929,7 +914,7 @@ describe('secrets through the API', () => {
   }
 
   it('answers a length mismatch anywhere (admin key, session token, hash2) as a plain mismatch, never an error', async () => {
-    const link = await newLink(t);
+    const link = await mugLink(t);
     const refusedHeader = (response: GraphQLResponse<unknown>) =>
       response.errors?.map((e) => [e.extensions?.code, e.extensions?.header, (e.extensions as { http?: unknown })?.http]);
     for (const key of ['x', ADMIN_KEY.slice(0, -1), `${ADMIN_KEY}x`, 'k'.repeat(512), 'k'.repeat(513)]) {
@@ -949,7 +934,7 @@ describe('secrets through the API', () => {
   });
 
   it('masks an unexpected error: no stack, no SQL, nothing written', async () => {
-    const link = await newLink(t);
+    const link = await mugLink(t);
     const before = await claimWrites();
     const response = await withBrokenClaimLookup(() => t.request(Claim, { input: { hash1: link.hash1, hash2: link.hash2 } }));
     expectMasked(response);

@@ -10,30 +10,23 @@ import { orderVisibleTo, ordersVisibleTo } from '../src/services/order.js';
 import { chargesOf, ships } from '../src/services/selection.js';
 import { is, startTestApp } from './helpers/app.js';
 import type { TestApp } from './helpers/app.js';
-import { AddItem, Checkout, ImportCatalog } from './helpers/documents.js';
-import { createSelection, handToSession, seedCatalog } from './helpers/fixtures.js';
+import { Checkout, ImportCatalog } from './helpers/documents.js';
+import { handToSession, mugSelection, seedCatalog } from './helpers/fixtures.js';
 
 let t: TestApp;
 /** Two links, each claimed and bought (so CONSUMED), with the session that bought from each. */
 const bought: { linkId: string; sessionId: string }[] = [];
 
-/** A new admin selection with a mug in it. */
-async function cartWithAMug(): Promise<string> {
-  const selectionId = await createSelection(t);
-  is((await t.admin(AddItem, { input: { selectionId, sku: 'MUG', quantity: 1 } })).addSelectionItem, 'AddSelectionItemSuccess');
-  return selectionId;
-}
-
 beforeAll(async () => {
   t = await startTestApp();
   await seedCatalog(t);
   for (const key of ['first', 'second']) {
-    const held = await handToSession(t, await cartWithAMug());
+    const held = await handToSession(t, await mugSelection(t));
     is((await t.data(Checkout, { selectionId: held.selectionId, key }, held.headers)).placeOrder, 'PlaceOrderSuccess');
     const copy = await db().selection.findUniqueOrThrow({ where: { id: held.selectionId }, select: { sessionId: true, claim: { select: { linkId: true } } } });
     bought.push({ linkId: copy.claim!.linkId, sessionId: copy.sessionId! });
   }
-  is((await t.admin(Checkout, { selectionId: await cartWithAMug(), key: 'direct' })).placeOrder, 'PlaceOrderSuccess');
+  is((await t.admin(Checkout, { selectionId: await mugSelection(t), key: 'direct' })).placeOrder, 'PlaceOrderSuccess');
 });
 
 afterAll(async () => {

@@ -85,6 +85,20 @@ export async function createSelection(
   return result.createSelection.selection.id;
 }
 
+/** An admin selection (createSelection's input) with one mug in it; returns its id. */
+export async function mugSelection(t: TestApp, input: Parameters<typeof createSelection>[1] = {}): Promise<string> {
+  const selectionId = await createSelection(t, input);
+  is((await t.admin(AddItem, { input: { selectionId, sku: 'MUG', quantity: 1 } })).addSelectionItem, 'AddSelectionItemSuccess');
+  return selectionId;
+}
+
+/** An admin selection with one mug in it (mugSelection), and an ACTIVE link to it. */
+export async function mugLink(t: TestApp, input: Parameters<typeof createSelection>[1] = {}) {
+  const selectionId = await mugSelection(t, input);
+  const issued = is((await t.admin(IssueLink, { input: { selectionId, lockItems: false } })).issueShareableLink, 'IssueShareableLinkSuccess');
+  return { selectionId, linkId: issued.link.id, hash1: issued.link.hash1, hash2: issued.hash2 };
+}
+
 /** A storefront session's claimed copy of an admin selection. */
 export interface Held {
   token: string;
